@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+//
+// recbench: the host executable, its libraries, and every in-tree plugin as its own dynamic library.
+// One `swift build -c release` builds them all; plugins land next to `recbench` in the bin folder.
+//
+// Dependency arrows point one way:
+//   RecPluginABI ◀ RecKit ◀ {RecMath, RecData, RecEval} ◀ {RecLedger, RecReport} ◀ RecBench ◀ recbench
+// and a plugin depends on RecKit (and RecMath) only.
+
+import PackageDescription
+
+/// An in-tree plugin: `Plugins/<name>/`, built as `lib<name>.so`.
+func plugin(_ name: String, dependencies: [Target.Dependency] = ["RecKit", "RecMath"]) -> (Product, Target) {
+    (
+        .library(name: name, type: .dynamic, targets: ["\(name)Plugin"]),
+        .target(name: "\(name)Plugin", dependencies: dependencies, path: "Plugins/\(name)")
+    )
+}
+
+let plugins = [
+    plugin("Popularity"),
+    plugin("Random"),
+]
+
+let package = Package(
+    name: "recbench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "recbench", targets: ["recbench"]),
+        // What an out-of-tree plugin depends on: the contract and its Swift layer, plus shared kernels.
+        .library(name: "RecKit", targets: ["RecKit"]),
+        .library(name: "RecMath", targets: ["RecMath"]),
+    ] + plugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .target(name: "RecPluginABI"),
+        .target(name: "RecKit", dependencies: ["RecPluginABI"]),
+        .target(name: "RecMath", dependencies: ["RecKit"]),
+        .target(name: "RecTOML"),
+        .target(name: "RecData", dependencies: ["RecKit", "RecMath"]),
+        .target(name: "RecEval", dependencies: ["RecKit", "RecMath"]),
+        .target(name: "RecLedger", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "RecReport", dependencies: ["RecLedger"]),
+        .target(
+            name: "RecBench",
+            dependencies: ["RecKit", "RecMath", "RecData", "RecEval", "RecLedger", "RecReport", "RecTOML"]
+        ),
+        .executableTarget(
+            name: "recbench",
+            dependencies: ["RecBench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        .testTarget(name: "RecTOMLTests", dependencies: ["RecTOML"]),
+        .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
+        .testTarget(name: "RecEvalTests", dependencies: ["RecEval"]),
+        .testTarget(name: "RecLedgerTests", dependencies: ["RecLedger", "RecReport"]),
+        // Loads built plugins (Tests/Fixtures, examples/) and drives the built `recbench` executable.
+        .testTarget(name: "RecBenchTests", dependencies: ["RecBench", "RecKit"]),
+    ] + plugins.map(\.1)
+)

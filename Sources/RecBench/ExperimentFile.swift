@@ -1,0 +1,283 @@
+import Foundation
+import RecEval
+import RecKit
+import RecTOML
+
+/// A declarative experiment: one dataset, one split, one evaluation, several models.
+///
+/// The format is documented key by key in docs/experiment-format.md. Reading is strict: an
+/// unknown key, a wrong type or a missing required key is an error naming file, line and column.
+public struct ExperimentFile: Sendable {
+    public var path: String
+    public var text: String
+    public var name: String
+    public var description: String
+    /// Seed for the split (unless it sets its own) and for every model run (unless a model does).
+    public var seed: UInt64
+    public var dataset: DatasetSpec
+    public var split: SplitSpec
+    public var evaluation: EvaluationSpec
+    public var models: [ModelSpec]
+
+    public struct DatasetSpec: Sendable {
+        public var name: String
+    }
+
+    public struct SplitSpec: Sendable {
+        public var method: String
+        public var testFraction: Double
+        public var seed: UInt64
+    }
+
+    public struct EvaluationSpec: Sendable {
+        public var evaluationProtocol: String
+        public var cutoffs: [Int]
+        public var metrics: [RankingMetric]
+    }
+
+    public struct ModelSpec: Sendable {
+        public var plugin: String
+        public var label: String
+        public var seed: UInt64
+        public var params: [String: ParameterValue]
+        /// Where the model was declared and where each parameter was given, for error messages.
+        public var position: TOMLPosition
+        public var paramPositions: [String: TOMLPosition]
+    }
+
+    public static let knownDatasets = ["ml-100k"]
+    public static let knownSplits = ["user-holdout"]
+    public static let knownProtocols = [RankingEvaluator.protocolName]
+
+    public static func load(path: String) throws -> ExperimentFile {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ExperimentError(file: path, line: nil, column: nil,
+                                  message: "cannot read the experiment file: \(error.localizedDescription)")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> ExperimentFile {
+        let root: TOMLTable
+        do {
+            root = try TOML.parse(text, file: path)
+        } catch let error as TOMLError {
+            throw ExperimentError(file: path, line: error.line, column: error.column, message: error.message)
+        }
+        var top = StrictTable(root, path: path, context: "the experiment file")
+
+        var experiment = try top.requiredTable("experiment")
+        let name = try experiment.required("name", \.stringValue, "a string")
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+            throw experiment.error(at: "name", "experiment name \"\(name)\" must be letters, digits, '-', '_' or '.' (it names the report folder)")
+        }
+        let description = try experiment.optional("description", \.stringValue, "a string") ?? ""
+        let seed = try experiment.optionalSeed("seed") ?? 42
+        try experiment.finish()
+
+        var datasetTable = try top.requiredTable("dataset")
+        let datasetName = try datasetTable.required("name", \.stringValue, "a string")
+        try datasetTable.check("name", datasetName, in: knownDatasets)
+        try datasetTable.finish()
+
+        var splitTable = try top.requiredTable("split")
+        let method = try splitTable.required("method", \.stringValue, "a string")
+        try splitTable.check("method", method, in: knownSplits)
+        let testFraction = try splitTable.required("test_fraction", \.doubleValue, "a number")
+        guard testFraction > 0, testFraction < 1 else {
+            throw splitTable.error(at: "test_fraction", "test_fraction must be between 0 and 1 (exclusive), got \(testFraction)")
+        }
+        let splitSeed = try splitTable.optionalSeed("seed") ?? seed
+        try splitTable.finish()
+
+        var evaluationTable = try top.requiredTable("evaluation")
+        let evaluationProtocol = try evaluationTable.optional("protocol", \.stringValue, "a string") ?? RankingEvaluator.protocolName
+        try evaluationTable.check("protocol", evaluationProtocol, in: knownProtocols)
+        let cutoffNodes = try evaluationTable.required("cutoffs", \.arrayValue, "an array of positive integers")
+        var cutoffs: [Int] = []
+        for node in cutoffNodes {
+            guard let value = node.value.integerValue, value > 0, value <= 10_000 else {
+                throw ExperimentError(file: path, position: node.position, message: "cutoffs must be positive integers (at most 10000)")
+            }
+            if !cutoffs.contains(Int(value)) { cutoffs.append(Int(value)) }
+        }
+        guard !cutoffs.isEmpty else { throw evaluationTable.error(at: "cutoffs", "cutoffs must not be empty") }
+        let metricNodes = try evaluationTable.optional("metrics", \.arrayValue, "an array of metric names")
+        var metrics: [RankingMetric] = []
+        for node in metricNodes ?? [] {
+            let names = RankingMetric.allCases.map(\.rawValue)
+            guard let text = node.value.stringValue, let metric = RankingMetric(rawValue: text.lowercased()) else {
+                var message = "unknown metric \(node.value.stringValue.map { "\"\($0)\"" } ?? node.value.typeName)"
+                if let text = node.value.stringValue, let guess = Suggest.closest(to: text, among: names) {
+                    message += " (did you mean \"\(guess)\"?)"
+                }
+                throw ExperimentError(file: path, position: node.position, message: message + "; known: \(names.joined(separator: ", "))")
+            }
+            if !metrics.contains(metric) { metrics.append(metric) }
+        }
+        if metricNodes == nil { metrics = RankingMetric.allCases }
+        guard !metrics.isEmpty else { throw evaluationTable.error(at: "metrics", "metrics must not be empty") }
+        try evaluationTable.finish()
+
+        guard let modelsNode = top.take("models") else {
+            throw ExperimentError(file: path, line: nil, column: nil,
+                                  message: "no [[models]] declared; add at least one, e.g.\n  [[models]]\n  plugin = \"Popularity\"")
+        }
+        guard case .array(let modelNodes) = modelsNode.node.value, !modelNodes.isEmpty else {
+            throw ExperimentError(file: path, position: modelsNode.keyPosition, message: "models must be an array of tables ([[models]])")
+        }
+        var models: [ModelSpec] = []
+        for node in modelNodes {
+            guard case .table(let table) = node.value else {
+                throw ExperimentError(file: path, position: node.position, message: "each models entry must be a table ([[models]])")
+            }
+            var model = StrictTable(table, path: path, context: "[[models]]")
+            let plugin = try model.required("plugin", \.stringValue, "a string")
+            let label = try model.optional("label", \.stringValue, "a string") ?? plugin
+            if models.contains(where: { $0.label == label }) {
+                throw model.error(at: model.has("label") ? "label" : "plugin",
+                                  "two models are labelled \"\(label)\"; give each a distinct label = \"...\"")
+            }
+            let modelSeed = try model.optionalSeed("seed") ?? seed
+            var params: [String: ParameterValue] = [:]
+            var positions: [String: TOMLPosition] = [:]
+            if let paramsTable = try model.optional("params", \.tableValue, "a table") {
+                for entry in paramsTable.entries {
+                    positions[entry.key] = entry.keyPosition
+                    switch entry.node.value {
+                    case .string(let value): params[entry.key] = .string(value)
+                    case .integer(let value): params[entry.key] = .int(value)
+                    case .float(let value): params[entry.key] = .float(value)
+                    case .bool(let value): params[entry.key] = .bool(value)
+                    default:
+                        throw ExperimentError(file: path, position: entry.node.position,
+                                              message: "parameter \"\(entry.key)\" must be a string, number or boolean, not \(entry.node.value.typeName)")
+                    }
+                }
+            }
+            try model.finish()
+            models.append(ModelSpec(plugin: plugin, label: label, seed: modelSeed, params: params,
+                                    position: table.position, paramPositions: positions))
+        }
+        try top.finish()
+
+        return ExperimentFile(
+            path: path, text: text, name: name, description: description, seed: seed,
+            dataset: DatasetSpec(name: datasetName),
+            split: SplitSpec(method: method, testFraction: testFraction, seed: splitSeed),
+            evaluation: EvaluationSpec(evaluationProtocol: evaluationProtocol, cutoffs: cutoffs, metrics: metrics),
+            models: models)
+    }
+}
+
+/// An error in an experiment file, located as precisely as the problem allows.
+public struct ExperimentError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int?
+    public var column: Int?
+    public var message: String
+
+    public init(file: String, line: Int?, column: Int?, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+
+    public init(file: String, position: TOMLPosition, message: String) {
+        self.init(file: file, line: position.line, column: position.column, message: message)
+    }
+
+    public var description: String {
+        var location = file
+        if let line { location += ":\(line)" }
+        if let column { location += ":\(column)" }
+        return "\(location): \(message)"
+    }
+}
+
+/// A TOML table read strictly: every key must be consumed, and leftovers are reported with a
+/// suggestion from the keys this table accepts.
+struct StrictTable {
+    let table: TOMLTable
+    let path: String
+    let context: String
+    private var consumed: [String] = []
+    private var accepted: [String] = []
+
+    init(_ table: TOMLTable, path: String, context: String) {
+        self.table = table
+        self.path = path
+        self.context = context
+    }
+
+    func has(_ key: String) -> Bool { table[key] != nil }
+
+    mutating func take(_ key: String) -> TOMLEntry? {
+        accepted.append(key)
+        guard let entry = table.entry(key) else { return nil }
+        consumed.append(key)
+        return entry
+    }
+
+    mutating func optional<T>(_ key: String, _ extract: (TOMLValue) -> T?, _ expected: String) throws -> T? {
+        guard let entry = take(key) else { return nil }
+        guard let value = extract(entry.node.value) else {
+            throw ExperimentError(file: path, position: entry.node.position,
+                                  message: "\(key) must be \(expected), not \(entry.node.value.typeName)")
+        }
+        return value
+    }
+
+    mutating func required<T>(_ key: String, _ extract: (TOMLValue) -> T?, _ expected: String) throws -> T {
+        guard let value = try optional(key, extract, expected) else {
+            throw ExperimentError(file: path, line: table.position.line, column: table.position.column,
+                                  message: "\(context) is missing the required key \"\(key)\" (\(expected))")
+        }
+        return value
+    }
+
+    mutating func requiredTable(_ key: String) throws -> StrictTable {
+        guard let entry = take(key) else {
+            throw ExperimentError(file: path, line: nil, column: nil, message: "missing required table [\(key)]")
+        }
+        guard case .table(let table) = entry.node.value else {
+            throw ExperimentError(file: path, position: entry.keyPosition, message: "\(key) must be a table ([\(key)])")
+        }
+        return StrictTable(table, path: path, context: "[\(key)]")
+    }
+
+    mutating func optionalSeed(_ key: String) throws -> UInt64? {
+        guard let value = try optional(key, \.integerValue, "a non-negative integer") else { return nil }
+        guard value >= 0 else { throw error(at: key, "\(key) must be a non-negative integer, got \(value)") }
+        return UInt64(value)
+    }
+
+    func check(_ key: String, _ value: String, in known: [String]) throws {
+        guard !known.contains(value) else { return }
+        var message = "unknown \(key) \"\(value)\""
+        if let guess = Suggest.closest(to: value, among: known) { message += " (did you mean \"\(guess)\"?)" }
+        throw error(at: key, message + "; this version knows: \(known.joined(separator: ", "))")
+    }
+
+    func error(at key: String, _ message: String) -> ExperimentError {
+        let position = table[key]?.position ?? table.position
+        return ExperimentError(file: path, position: position, message: message)
+    }
+
+    /// Fails on the first key nobody asked for.
+    func finish() throws {
+        for entry in table.entries where !consumed.contains(entry.key) {
+            var message = "unknown key \"\(entry.key)\" in \(context)"
+            if let guess = Suggest.closest(to: entry.key, among: accepted) {
+                message += " (did you mean \"\(guess)\"?)"
+            } else {
+                message += "; allowed here: \(accepted.joined(separator: ", "))"
+            }
+            throw ExperimentError(file: path, position: entry.keyPosition, message: message)
+        }
+    }
+}

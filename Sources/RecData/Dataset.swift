@@ -1,0 +1,102 @@
+import Foundation
+
+/// A loaded dataset: interactions over dense user and item ids, plus item side information.
+///
+/// Dense ids are the positions of the original ids in ascending order, so they do not depend on
+/// file order. Every item of the catalogue is ranked, including items with no interactions.
+public struct Dataset: Sendable {
+    public var name: String
+    /// Original ids, indexed by dense id.
+    public var userIDs: [String]
+    public var itemIDs: [String]
+    /// One entry per interaction, parallel arrays.
+    public var users: [Int32]
+    public var items: [Int32]
+    public var ratings: [Float]
+    public var timestamps: [Int64]
+    /// Item side information, indexed by dense item id (empty strings/arrays where unknown).
+    public var itemTitles: [String]
+    public var itemGenres: [[String]]
+    /// The files read and their SHA-256, for provenance.
+    public var sourceFiles: [(name: String, sha256: String)]
+
+    public var userCount: Int { userIDs.count }
+    public var itemCount: Int { itemIDs.count }
+    public var interactionCount: Int { users.count }
+
+    public var density: Double {
+        userCount == 0 || itemCount == 0 ? 0 : Double(interactionCount) / (Double(userCount) * Double(itemCount))
+    }
+
+    /// SHA-256 over the canonical interaction rows (original ids, rating, timestamp, sorted), so
+    /// the same data read from differently formatted files fingerprints the same.
+    public func fingerprint() -> String {
+        let order = (0..<interactionCount).sorted {
+            (users[$0], items[$0], timestamps[$0]) < (users[$1], items[$1], timestamps[$1])
+        }
+        var hasher = SHA256()
+        hasher.update("recbench-dataset-v1\n")
+        for k in order {
+            hasher.update("\(userIDs[Int(users[k])])\t\(itemIDs[Int(items[k])])\t\(ratings[k])\t\(timestamps[k])\n")
+        }
+        return hasher.hexDigest()
+    }
+}
+
+/// A problem in a data file, located to the field.
+public struct DataFileError: Error, CustomStringConvertible, Sendable {
+    public var file: String
+    public var line: Int?
+    public var field: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String {
+        var location = file
+        if let line { location += ":\(line)" }
+        if let field { location += " (field \(field))" }
+        return "\(location): \(message)"
+    }
+}
+
+/// Where datasets live: `--data-dir`, else `RECBENCH_DATA_DIR`, else `~/.cache/recbench/datasets`.
+public struct DataDirectory: Sendable {
+    public var path: String
+    /// Which setting chose it, for error messages.
+    public var origin: String
+
+    public static func resolve(
+        explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> DataDirectory {
+        if let explicit { return DataDirectory(path: explicit, origin: "--data-dir") }
+        if let fromEnvironment = environment["RECBENCH_DATA_DIR"], !fromEnvironment.isEmpty {
+            return DataDirectory(path: fromEnvironment, origin: "RECBENCH_DATA_DIR")
+        }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return DataDirectory(path: "\(home)/.cache/recbench/datasets", origin: "default")
+    }
+}
+
+/// A dataset that is not where it was looked for.
+public struct DatasetMissingError: Error, CustomStringConvertible, Sendable {
+    public var dataset: String
+    public var lookedIn: String
+    public var origin: String
+    public var missingFile: String
+    public var advice: String
+
+    public var description: String {
+        """
+        dataset \(dataset) not found: \(missingFile) does not exist.
+          looked in: \(lookedIn) (chosen by \(origin))
+          \(advice)
+          To use another folder, pass --data-dir DIR or set RECBENCH_DATA_DIR=DIR.
+        """
+    }
+}

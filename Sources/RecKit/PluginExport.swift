@@ -1,0 +1,160 @@
+import Foundation
+import Synchronization
+
+/// Plugin side of the contract: turns a `Recommender` type into the C table.
+///
+/// A Swift plugin exports its entry symbol like this:
+///
+///     @_cdecl("recbench_plugin_v1")
+///     public func recbenchPluginV1() -> UnsafeRawPointer {
+///         PluginExport.table(for: MyModel.self)
+///     }
+///
+/// The table and its manifest live for as long as the library stays loaded (the host never unloads).
+public enum PluginExport {
+    public static func table<R: Recommender>(for type: R.Type) -> UnsafeRawPointer {
+        // Addresses are kept as integers: the tables are immutable once built and live forever.
+        let address = tables.withLock { tables in
+            let key = ObjectIdentifier(type)
+            if let existing = tables[key] { return existing }
+            let table = UInt(bitPattern: makeTable(PluginBox(type)))
+            tables[key] = table
+            return table
+        }
+        return UnsafeRawPointer(bitPattern: address)!
+    }
+
+    private static let tables = Mutex<[ObjectIdentifier: UInt]>([:])
+
+    private static func makeTable(_ box: PluginBox) -> UnsafeMutablePointer<rb_plugin_v1> {
+        let table = UnsafeMutablePointer<rb_plugin_v1>.allocate(capacity: 1)
+        table.initialize(to: rb_plugin_v1(
+            abi_version: RB_ABI_VERSION,
+            struct_size: UInt32(MemoryLayout<rb_plugin_v1>.size),
+            plugin_ctx: Unmanaged.passRetained(box).toOpaque(),
+            manifest_json: { ctx in
+                UnsafePointer(PluginBox.from(ctx).manifestJSON)
+            },
+            create: { ctx, config, err, cap in
+                let box = PluginBox.from(ctx)
+                return PluginExport.guarded(err, cap) {
+                    guard let config else { throw PluginError("create was given no configuration") }
+                    let model = try box.factory(try PluginParameters(json: String(cString: config)))
+                    return Unmanaged.passRetained(ModelBox(model, name: box.name)).toOpaque()
+                }
+            },
+            fit: { model, args, err, cap in
+                PluginExport.status(err, cap) {
+                    let box = try ModelBox.from(model)
+                    guard let args, args.pointee.struct_size >= UInt32(MemoryLayout<rb_fit_args_v1>.size) else {
+                        throw PluginError("fit was given no arguments or an older argument struct")
+                    }
+                    guard let train = args.pointee.train else { throw PluginError("fit was given no training matrix") }
+                    let context = FitContext(
+                        seed: args.pointee.seed, threadCount: Int(args.pointee.n_threads), host: args.pointee.host)
+                    try box.model.fit(try CSRView(train.pointee), context: context)
+                    box.itemCount = Int(train.pointee.n_cols)
+                    box.userCount = Int(train.pointee.n_rows)
+                }
+            },
+            score: { model, users, userCount, itemCount, out, err, cap in
+                PluginExport.status(err, cap) {
+                    let box = try ModelBox.from(model)
+                    guard let fitted = box.itemCount else { throw PluginError("score was called before fit") }
+                    guard itemCount == fitted else {
+                        throw PluginError("score asked for \(itemCount) items but the model was fitted on \(fitted)")
+                    }
+                    guard userCount >= 0, let users, let out else { throw PluginError("score was given no buffers") }
+                    let userIDs = UnsafeBufferPointer(start: users, count: Int(userCount))
+                    if let bad = userIDs.first(where: { $0 < 0 || Int($0) >= box.userCount ?? 0 }) {
+                        throw PluginError("score was asked for user \(bad), outside 0..<\(box.userCount ?? 0)")
+                    }
+                    let scores = UnsafeMutableBufferPointer(start: out, count: Int(userCount) * Int(itemCount))
+                    try box.model.score(users: userIDs, itemCount: Int(itemCount), into: scores)
+                }
+            },
+            destroy: { model in
+                guard let model else { return }
+                Unmanaged<ModelBox>.fromOpaque(model).release()
+            },
+            get_extension: { _, _ in nil }
+        ))
+        return table
+    }
+
+    /// Runs `body`, turning a thrown error into a message in the caller's buffer and `RB_ERROR`.
+    private static func status(_ err: UnsafeMutablePointer<CChar>?, _ cap: Int, _ body: () throws -> Void) -> Int32 {
+        do {
+            try body()
+            return RB_OK
+        } catch is PluginCancelled {
+            writeMessage("cancelled by the host", to: err, capacity: cap)
+            return RB_CANCELLED
+        } catch {
+            writeMessage(String(describing: error), to: err, capacity: cap)
+            return RB_ERROR
+        }
+    }
+
+    private static func guarded(
+        _ err: UnsafeMutablePointer<CChar>?, _ cap: Int, _ body: () throws -> UnsafeMutableRawPointer
+    ) -> UnsafeMutableRawPointer? {
+        do {
+            return try body()
+        } catch {
+            writeMessage(String(describing: error), to: err, capacity: cap)
+            return nil
+        }
+    }
+
+    /// Copies a UTF-8 message into a C buffer, truncated to fit and always NUL-terminated.
+    public static func writeMessage(_ message: String, to buffer: UnsafeMutablePointer<CChar>?, capacity: Int) {
+        guard let buffer, capacity > 0 else { return }
+        // Whole characters only: never cut a multi-byte sequence in half.
+        var bytes: [UInt8] = []
+        for scalar in message.unicodeScalars {
+            let length = UTF8.width(scalar)
+            if bytes.count + length > capacity - 1 { break }
+            UTF8.encode(scalar) { bytes.append($0) }
+        }
+        buffer.withMemoryRebound(to: UInt8.self, capacity: capacity) { target in
+            for (offset, byte) in bytes.enumerated() { target[offset] = byte }
+            target[bytes.count] = 0
+        }
+    }
+}
+
+/// Plugin-wide state behind `plugin_ctx`.
+private final class PluginBox {
+    let name: String
+    let manifestJSON: UnsafeMutablePointer<CChar>
+    let factory: (PluginParameters) throws -> any Recommender
+
+    init<R: Recommender>(_ type: R.Type) {
+        name = R.manifest.name
+        manifestJSON = strdup(R.manifest.jsonString())
+        factory = { try R(parameters: $0) }
+    }
+
+    static func from(_ ctx: UnsafeMutableRawPointer?) -> PluginBox {
+        Unmanaged<PluginBox>.fromOpaque(ctx!).takeUnretainedValue()
+    }
+}
+
+/// One model behind the `void *model` handle.
+private final class ModelBox {
+    let model: any Recommender
+    let name: String
+    var itemCount: Int?
+    var userCount: Int?
+
+    init(_ model: any Recommender, name: String) {
+        self.model = model
+        self.name = name
+    }
+
+    static func from(_ handle: UnsafeMutableRawPointer?) throws -> ModelBox {
+        guard let handle else { throw PluginError("no model handle") }
+        return Unmanaged<ModelBox>.fromOpaque(handle).takeUnretainedValue()
+    }
+}

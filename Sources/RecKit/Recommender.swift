@@ -1,0 +1,118 @@
+@_exported import RecPluginABI
+
+/// The contract version this build of RecKit speaks.
+public enum PluginContract {
+    public static let version = Int(RB_ABI_VERSION)
+    public static let entrySymbol = "recbench_plugin_v1"
+}
+
+/// What a plugin author implements. `PluginExport.table(for:)` turns a conforming type into the C
+/// table the host loads; nothing Swift-typed crosses the library boundary.
+///
+/// A plugin only learns and scores: the host owns data, splits, masking of seen items, top-K
+/// selection and metrics.
+public protocol Recommender: AnyObject {
+    static var manifest: PluginManifest { get }
+    /// `parameters` holds every parameter of the manifest, already checked and defaulted by the host.
+    init(parameters: PluginParameters) throws
+    func fit(_ train: CSRView, context: FitContext) throws
+    /// Writes `scores[u * itemCount + i]` for every `users[u]` and item `i`; higher is better.
+    func score(users: UnsafeBufferPointer<Int32>, itemCount: Int, into scores: UnsafeMutableBufferPointer<Float>) throws
+}
+
+/// An error a plugin reports to the host; its message is shown to the user as is.
+public struct PluginError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A read-only view of a CSR matrix owned by someone else (the host, during a call).
+public struct CSRView: @unchecked Sendable {
+    public let rowCount: Int
+    public let columnCount: Int
+    public let indptr: UnsafeBufferPointer<Int64>
+    public let indices: UnsafeBufferPointer<Int32>
+    public let values: UnsafeBufferPointer<Float>
+
+    public init(rowCount: Int, columnCount: Int, indptr: UnsafeBufferPointer<Int64>,
+                indices: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>) {
+        self.rowCount = rowCount
+        self.columnCount = columnCount
+        self.indptr = indptr
+        self.indices = indices
+        self.values = values
+    }
+
+    /// Wraps a C matrix after checking that its arrays are present and consistent in size.
+    public init(_ raw: rb_csr_v1) throws {
+        guard raw.n_rows >= 0, raw.n_cols >= 0, raw.nnz >= 0 else {
+            throw PluginError("training matrix has negative dimensions")
+        }
+        guard let indptr = raw.indptr, raw.nnz == 0 || (raw.indices != nil && raw.values != nil) else {
+            throw PluginError("training matrix is missing its arrays")
+        }
+        let rows = Int(raw.n_rows), nnz = Int(raw.nnz)
+        self.init(
+            rowCount: rows, columnCount: Int(raw.n_cols),
+            indptr: UnsafeBufferPointer(start: indptr, count: rows + 1),
+            indices: UnsafeBufferPointer(start: raw.indices, count: nnz),
+            values: UnsafeBufferPointer(start: raw.values, count: nnz))
+        guard indptr[0] == 0, indptr[rows] == raw.nnz else {
+            throw PluginError("training matrix indptr does not span 0..<nnz")
+        }
+    }
+
+    public var nonZeroCount: Int { indices.count }
+
+    /// Column indices of row `row`.
+    @inlinable public func columns(of row: Int) -> UnsafeBufferPointer<Int32> {
+        UnsafeBufferPointer(rebasing: indices[Int(indptr[row])..<Int(indptr[row + 1])])
+    }
+
+    @inlinable public func values(of row: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(rebasing: values[Int(indptr[row])..<Int(indptr[row + 1])])
+    }
+
+    /// Calls `body` with the C struct describing this view.
+    public func withRaw<R>(_ body: (UnsafePointer<rb_csr_v1>) throws -> R) rethrows -> R {
+        var raw = rb_csr_v1(
+            n_rows: Int64(rowCount), n_cols: Int64(columnCount), nnz: Int64(nonZeroCount),
+            indptr: indptr.baseAddress, indices: indices.baseAddress, values: values.baseAddress)
+        return try withUnsafePointer(to: &raw, body)
+    }
+}
+
+/// What the host offers during `fit`: the run's seed, a thread budget, logging and progress.
+public struct FitContext {
+    public let seed: UInt64
+    public let threadCount: Int
+    private let host: UnsafePointer<rb_host_v1>?
+
+    public init(seed: UInt64, threadCount: Int, host: UnsafePointer<rb_host_v1>?) {
+        self.seed = seed
+        self.threadCount = max(1, threadCount)
+        if let host, host.pointee.struct_size >= UInt32(MemoryLayout<rb_host_v1>.size) {
+            self.host = host
+        } else {
+            self.host = nil
+        }
+    }
+
+    public enum LogLevel: Int32 { case debug = 0, info = 1, warning = 2 }
+
+    public func log(_ message: String, level: LogLevel = .info) {
+        guard let host, let log = host.pointee.log else { return }
+        message.withCString { log(host.pointee.ctx, level.rawValue, $0) }
+    }
+
+    /// Reports progress in [0, 1]. Throws `PluginCancelled` when the host asks the plugin to stop.
+    public func progress(_ fraction: Double, _ message: String = "") throws {
+        guard let host, let progress = host.pointee.progress else { return }
+        let stop = message.withCString { progress(host.pointee.ctx, fraction, $0) }
+        if stop != 0 { throw PluginCancelled() }
+    }
+}
+
+/// Thrown by `FitContext.progress` when the host cancels; becomes `RB_CANCELLED`.
+public struct PluginCancelled: Error {}

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+
+/// The results store: SQLite in WAL mode, schema evolved by named migrations, every write in a
+/// transaction so a crash never leaves a half-written run.
+public final class Ledger: Sendable {
+    public let path: String
+    private let pool: DatabasePool
+
+    /// Opens (creating folders and schema as needed) the ledger at `path`.
+    public init(path: String) throws {
+        self.path = path
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: experiments, runs, metrics") { db in
+            try db.create(table: "experiment") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().indexed()
+                t.column("description", .text).notNull()
+                t.column("filePath", .text).notNull()
+                t.column("fileSHA256", .text).notNull()
+                t.column("fileText", .text).notNull()
+                t.column("dataset", .text).notNull()
+                t.column("datasetFingerprint", .text).notNull()
+                t.column("datasetStats", .text).notNull()
+                t.column("splitMethod", .text).notNull()
+                t.column("splitFingerprint", .text).notNull()
+                t.column("trainCount", .integer).notNull()
+                t.column("testCount", .integer).notNull()
+                t.column("evaluationProtocol", .text).notNull()
+                t.column("metricsVersion", .integer).notNull()
+                t.column("hostVersion", .text).notNull()
+                t.column("environment", .text).notNull()
+                t.column("startedAt", .text).notNull()
+                t.column("finishedAt", .text)
+                t.column("status", .text).notNull()
+            }
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("experiment", onDelete: .cascade).notNull()
+                t.column("position", .integer).notNull()
+                t.column("label", .text).notNull()
+                t.column("plugin", .text).notNull()
+                t.column("pluginVersion", .text).notNull()
+                t.column("pluginPath", .text).notNull()
+                t.column("pluginSHA256", .text).notNull()
+                t.column("params", .text).notNull()
+                t.column("paramsHash", .text).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("status", .text).notNull()
+                t.column("error", .text)
+                t.column("fitSeconds", .double)
+                t.column("evalSeconds", .double)
+                t.column("usersEvaluated", .integer)
+                t.column("startedAt", .text).notNull()
+                t.column("finishedAt", .text).notNull()
+            }
+            try db.create(table: "metric") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("metric", .text).notNull()
+                t.column("cutoff", .integer).notNull()
+                t.column("evaluationProtocol", .text).notNull()
+                t.column("value", .double).notNull()
+                t.column("definitionVersion", .integer).notNull()
+                t.primaryKey(["runId", "metric", "cutoff", "evaluationProtocol"])
+            }
+        }
+        return migrator
+    }
+
+    public func insert(_ experiment: ExperimentRecord) throws -> ExperimentRecord {
+        try pool.write { db in
+            var record = experiment
+            try record.insert(db)
+            return record
+        }
+    }
+
+    /// Stores a run and its metrics together, or neither.
+    @discardableResult
+    public func insert(_ run: RunRecord, metrics: [MetricRecord]) throws -> RunRecord {
+        try pool.write { db in
+            var record = run
+            try record.insert(db)
+            for var metric in metrics {
+                metric.runId = record.id!
+                try metric.insert(db)
+            }
+            return record
+        }
+    }
+
+    public func finish(experimentID: Int64, status: String, at time: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE experiment SET status = ?, finishedAt = ? WHERE id = ?",
+                arguments: [status, time, experimentID])
+        }
+    }
+
+    /// The most recent finished execution of the named experiment.
+    public func latestExperiment(named name: String) throws -> ExperimentRecord? {
+        try pool.read { db in
+            try ExperimentRecord
+                .filter(Column("name") == name && Column("finishedAt") != nil)
+                .order(Column("id").desc)
+                .fetchOne(db)
+        }
+    }
+
+    public func experimentNames() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT name FROM experiment ORDER BY name")
+        }
+    }
+
+    public func runs(experimentID: Int64) throws -> [RunRecord] {
+        try pool.read { db in
+            try RunRecord.filter(Column("experimentId") == experimentID).order(Column("position"), Column("id")).fetchAll(db)
+        }
+    }
+
+    public func metrics(runID: Int64) throws -> [MetricRecord] {
+        try pool.read { db in
+            try MetricRecord.filter(Column("runId") == runID).order(Column("metric"), Column("cutoff")).fetchAll(db)
+        }
+    }
+}

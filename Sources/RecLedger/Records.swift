@@ -1,0 +1,133 @@
+import GRDB
+
+/// One execution of an experiment file.
+public struct ExperimentRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "experiment"
+    public var id: Int64?
+    public var name: String
+    public var description: String
+    public var filePath: String
+    public var fileSHA256: String
+    /// The experiment file's text, so a report can show exactly what was run.
+    public var fileText: String
+    public var dataset: String
+    public var datasetFingerprint: String
+    /// JSON object of dataset statistics (users, items, interactions, density).
+    public var datasetStats: String
+    public var splitMethod: String
+    public var splitFingerprint: String
+    public var trainCount: Int
+    public var testCount: Int
+    public var evaluationProtocol: String
+    public var metricsVersion: Int
+    public var hostVersion: String
+    /// JSON object: CPU model, cores, OS.
+    public var environment: String
+    public var startedAt: String
+    public var finishedAt: String?
+    /// "running", "completed" (every run succeeded), "completed-with-failures", "aborted".
+    public var status: String
+
+    public init(
+        name: String, description: String, filePath: String, fileSHA256: String, fileText: String,
+        dataset: String, datasetFingerprint: String, datasetStats: String, splitMethod: String,
+        splitFingerprint: String, trainCount: Int, testCount: Int, evaluationProtocol: String,
+        metricsVersion: Int, hostVersion: String, environment: String, startedAt: String
+    ) {
+        self.name = name
+        self.description = description
+        self.filePath = filePath
+        self.fileSHA256 = fileSHA256
+        self.fileText = fileText
+        self.dataset = dataset
+        self.datasetFingerprint = datasetFingerprint
+        self.datasetStats = datasetStats
+        self.splitMethod = splitMethod
+        self.splitFingerprint = splitFingerprint
+        self.trainCount = trainCount
+        self.testCount = testCount
+        self.evaluationProtocol = evaluationProtocol
+        self.metricsVersion = metricsVersion
+        self.hostVersion = hostVersion
+        self.environment = environment
+        self.startedAt = startedAt
+        self.status = "running"
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// One model trained and evaluated within an experiment.
+public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "run"
+    public var id: Int64?
+    public var experimentId: Int64
+    /// Position of the model in the experiment file: the report keeps that order.
+    public var position: Int
+    public var label: String
+    public var plugin: String
+    public var pluginVersion: String
+    public var pluginPath: String
+    public var pluginSHA256: String
+    /// Canonical JSON of every hyperparameter (defaults filled in) and its SHA-256.
+    public var params: String
+    public var paramsHash: String
+    public var seed: Int64
+    /// "ok" or "failed".
+    public var status: String
+    public var error: String?
+    public var fitSeconds: Double?
+    public var evalSeconds: Double?
+    public var usersEvaluated: Int?
+    public var startedAt: String
+    public var finishedAt: String
+
+    public init(
+        experimentId: Int64, position: Int, label: String, plugin: String, pluginVersion: String,
+        pluginPath: String, pluginSHA256: String, params: String, paramsHash: String, seed: Int64,
+        status: String, error: String?, fitSeconds: Double?, evalSeconds: Double?, usersEvaluated: Int?,
+        startedAt: String, finishedAt: String
+    ) {
+        self.experimentId = experimentId
+        self.position = position
+        self.label = label
+        self.plugin = plugin
+        self.pluginVersion = pluginVersion
+        self.pluginPath = pluginPath
+        self.pluginSHA256 = pluginSHA256
+        self.params = params
+        self.paramsHash = paramsHash
+        self.seed = seed
+        self.status = status
+        self.error = error
+        self.fitSeconds = fitSeconds
+        self.evalSeconds = evalSeconds
+        self.usersEvaluated = usersEvaluated
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// A metric's mean over users for one run.
+public struct MetricRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "metric"
+    public var runId: Int64
+    /// "ndcg", "precision", ...
+    public var metric: String
+    public var cutoff: Int
+    /// e.g. "full-ranking"
+    public var evaluationProtocol: String
+    public var value: Double
+    public var definitionVersion: Int
+
+    public init(runId: Int64, metric: String, cutoff: Int, evaluationProtocol: String, value: Double, definitionVersion: Int) {
+        self.runId = runId
+        self.metric = metric
+        self.cutoff = cutoff
+        self.evaluationProtocol = evaluationProtocol
+        self.value = value
+        self.definitionVersion = definitionVersion
+    }
+}

@@ -1,0 +1,63 @@
+/// Top-K selection shared by the host's evaluator and any plugin that needs neighbours.
+///
+/// Order: higher score first; equal scores by ascending item index (the v1 tie rule, DESIGN §7).
+/// Items scored −∞ are never selected — that is how the host masks seen items — so a list can be
+/// shorter than K. NaN scores are the caller's to reject before selection (see `firstNaN`).
+public enum TopK {
+    /// Indices of the `k` best entries of `scores`, best first.
+    public static func select(_ scores: UnsafeBufferPointer<Float>, k: Int) -> [Int32] {
+        guard k > 0 else { return [] }
+        // A bounded heap whose root is the worst kept entry: O(n log k), no full sort.
+        var heap = [(score: Float, index: Int32)]()
+        heap.reserveCapacity(k)
+        for index in 0..<scores.count {
+            let score = scores[index]
+            if score == -.infinity { continue }
+            let candidate = (score: score, index: Int32(index))
+            if heap.count < k {
+                heap.append(candidate)
+                siftUp(&heap, heap.count - 1)
+            } else if isBetter(candidate, than: heap[0]) {
+                heap[0] = candidate
+                siftDown(&heap, 0)
+            }
+        }
+        heap.sort { isBetter($0, than: $1) }
+        return heap.map(\.index)
+    }
+
+    /// Index of the first NaN, if any.
+    public static func firstNaN(_ scores: UnsafeBufferPointer<Float>) -> Int? {
+        for index in 0..<scores.count where scores[index].isNaN { return index }
+        return nil
+    }
+
+    @inline(__always)
+    static func isBetter(_ a: (score: Float, index: Int32), than b: (score: Float, index: Int32)) -> Bool {
+        a.score > b.score || (a.score == b.score && a.index < b.index)
+    }
+
+    // Min-heap on "betterness": the root is the entry every other kept entry beats.
+    private static func siftUp(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard isBetter(heap[parent], than: heap[child]) else { return }
+            heap.swapAt(parent, child)
+            child = parent
+        }
+    }
+
+    private static func siftDown(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var worst = parent
+            if left < heap.count, isBetter(heap[worst], than: heap[left]) { worst = left }
+            if right < heap.count, isBetter(heap[worst], than: heap[right]) { worst = right }
+            if worst == parent { return }
+            heap.swapAt(parent, worst)
+            parent = worst
+        }
+    }
+}

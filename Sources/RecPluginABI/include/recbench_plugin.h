@@ -1,0 +1,145 @@
+/*
+ * recbench plugin contract, version 1.
+ *
+ * This header is the only thing that crosses a shared-library boundary between the recbench host
+ * and a recommender plugin. A plugin (Swift, C, anything that can export a C symbol) exports
+ *
+ *     const rb_plugin_v1 *recbench_plugin_v1(void);
+ *
+ * and returns a pointer to a table that lives as long as the library. The host checks
+ * `abi_version` and `struct_size` before it touches anything else.
+ *
+ * Rules that keep old plugins working:
+ *   - The layout of a named struct never changes. A new layout is a new name (rb_plugin_v2) with a
+ *     new entry symbol (recbench_plugin_v2); a host may look for several entry symbols.
+ *   - Optional features that later contract revisions add (rating prediction, side information,
+ *     per-epoch callbacks, save/load of model state, hybrid composition) are separate, separately
+ *     versioned tables returned by `get_extension(name)`; a plugin that lacks one returns NULL.
+ *   - Structs passed *to* a plugin start with `struct_size`, so a plugin can tell which fields an
+ *     older or newer host filled in.
+ *
+ * Memory: the host owns every buffer it passes in; the plugin owns its model handle and anything
+ * reachable only from it. Strings are UTF-8 and NUL-terminated. Error messages are written into
+ * the caller's buffer (at most `err_cap` bytes including the NUL); a failing call returns NULL or
+ * a non-zero status.
+ *
+ * Threads: the host calls into one model from one thread at a time. A plugin may use threads of
+ * its own inside a call.
+ */
+#ifndef RECBENCH_PLUGIN_H
+#define RECBENCH_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The contract version this header describes. */
+#define RB_ABI_VERSION 1u
+
+/* The entry symbol a version-1 plugin exports. */
+#define RB_ENTRY_SYMBOL_V1 "recbench_plugin_v1"
+
+/* Status codes returned by fit/score. */
+#define RB_OK 0
+#define RB_ERROR 1
+#define RB_CANCELLED 2
+
+/* Capability names used in the manifest's "capabilities" array. */
+#define RB_CAP_IMPLICIT_RANKING "implicit-ranking"
+#define RB_CAP_RATING_PREDICTION "rating-prediction"
+
+/*
+ * A sparse matrix in compressed sparse row form: row r has its column indices in
+ * indices[indptr[r] .. indptr[r+1]) (ascending, no duplicates) and the matching values.
+ * For a training matrix rows are users, columns are items (both 0-based, dense ids assigned by
+ * the host), and values are the interaction strengths (the rating where the data has one, else 1).
+ */
+typedef struct rb_csr_v1 {
+    int64_t n_rows;
+    int64_t n_cols;
+    int64_t nnz;
+    const int64_t *indptr;  /* n_rows + 1 entries */
+    const int32_t *indices; /* nnz entries */
+    const float *values;    /* nnz entries */
+} rb_csr_v1;
+
+/*
+ * Services the host offers a plugin during a call. Every function pointer may be NULL.
+ */
+typedef struct rb_host_v1 {
+    uint32_t struct_size; /* sizeof(rb_host_v1) as the host knows it */
+    void *ctx;            /* pass back to each callback */
+    /* level: 0 debug, 1 info, 2 warning. */
+    void (*log)(void *ctx, int32_t level, const char *message);
+    /* Report progress in [0, 1]. A non-zero return asks the plugin to stop and return RB_CANCELLED. */
+    int32_t (*progress)(void *ctx, double fraction, const char *message);
+} rb_host_v1;
+
+/* Arguments to fit. */
+typedef struct rb_fit_args_v1 {
+    uint32_t struct_size;     /* sizeof(rb_fit_args_v1) as the host knows it */
+    const rb_csr_v1 *train;   /* users x items */
+    uint64_t seed;            /* the run's seed; a plugin's own "seed" parameter, if any, wins */
+    int32_t n_threads;        /* threads the plugin may use (>= 1) */
+    const rb_host_v1 *host;   /* may be NULL */
+} rb_fit_args_v1;
+
+typedef struct rb_plugin_v1 {
+    uint32_t abi_version; /* RB_ABI_VERSION */
+    uint32_t struct_size; /* sizeof(rb_plugin_v1) */
+
+    /* Opaque plugin-wide state, passed back to create and get_extension (may be NULL). */
+    void *plugin_ctx;
+
+    /*
+     * The manifest, a JSON object that lives as long as the library:
+     * {
+     *   "name": "Popularity", "version": "1.0.0", "contract": 1,
+     *   "description": "one line",
+     *   "capabilities": ["implicit-ranking"],
+     *   "parameters": [
+     *     {"name": "k", "type": "int" | "float" | "bool" | "string",
+     *      "default": 10, "min": 1, "max": 1000, "choices": [...], "log_scale": false,
+     *      "doc": "one line"}
+     *   ]
+     * }
+     */
+    const char *(*manifest_json)(void *plugin_ctx);
+
+    /*
+     * Create a model from a JSON object holding every hyperparameter (the host has already checked
+     * them against the manifest and filled in defaults). Returns NULL and writes err on failure.
+     */
+    void *(*create)(void *plugin_ctx, const char *config_json, char *err, size_t err_cap);
+
+    /* Learn from the training matrix. The host keeps `args->train` alive only during the call. */
+    int32_t (*fit)(void *model, const rb_fit_args_v1 *args, char *err, size_t err_cap);
+
+    /*
+     * Score `n_users` users (0-based ids of the training matrix) against all `n_items` items:
+     * out[u * n_items + i] is the score of item i for users[u]; higher is better. The host masks
+     * seen items and selects the top K; a plugin never does.
+     */
+    int32_t (*score)(void *model, const int32_t *users, int64_t n_users, int64_t n_items,
+                     float *out, char *err, size_t err_cap);
+
+    /* Free the model. The host calls this exactly once per successful create. */
+    void (*destroy)(void *model);
+
+    /*
+     * Optional features, by name ("rb_rating_v1", ...). Returns a pointer to a table that lives as
+     * long as the library, or NULL when the plugin does not offer it. May itself be NULL.
+     */
+    const void *(*get_extension)(void *plugin_ctx, const char *name);
+} rb_plugin_v1;
+
+typedef const rb_plugin_v1 *(*rb_entry_v1_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RECBENCH_PLUGIN_H */

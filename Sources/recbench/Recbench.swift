@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import RecBench
+import RecData
+import RecKit
+import RecLedger
+import RecReport
+
+@main
+struct Recbench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recbench",
+        abstract: "A recommender-systems workbench: compare recommenders on the same split, scored by the same code.",
+        discussion: """
+            Recommenders are plugins: shared libraries loaded at run time through one versioned C
+            contract. The host owns data, splits, masking of seen items, top-K selection, metrics and
+            the results ledger; plugins only learn and score.
+
+            Start here:
+              recbench plugins                         what is installed, and where it was found
+              recbench run experiments/quickstart.toml run an experiment and write its report
+              recbench report quickstart               rebuild reports/quickstart/ from the ledger
+            """,
+        version: ExperimentRunner.hostVersion,
+        subcommands: [Run.self, Report.self, Plugins.self]
+    )
+}
+
+/// Options every command that touches plugins, data or results shares.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("plugin-dir"), help: ArgumentHelp(
+        "A folder to search for plugins (repeatable). Searched before RECBENCH_PLUGIN_PATH and the recbench executable's folder.",
+        valueName: "dir"))
+    var pluginDirectories: [String] = []
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+        "Where datasets live. Default: RECBENCH_DATA_DIR, else ~/.cache/recbench/datasets.", valueName: "dir"))
+    var dataDirectory: String?
+
+    @Option(name: .customLong("ledger"), help: ArgumentHelp(
+        "The SQLite results ledger.", valueName: "file"))
+    var ledgerPath: String = "results/recbench.sqlite"
+
+    @Option(name: .customLong("reports-dir"), help: ArgumentHelp(
+        "Where reports are written, one folder per experiment.", valueName: "dir"))
+    var reportsDirectory: String = "reports"
+
+    func registry(console: Console) -> PluginRegistry {
+        let registry = PluginRegistry.discover(.standard(pluginDirectories: pluginDirectories))
+        for warning in registry.warnings { console.warning(warning) }
+        return registry
+    }
+}
+
+/// Prints an error the way every command does and exits non-zero.
+func fail(_ error: Error) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    return ExitCode(1)
+}
+
+extension Recbench {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run an experiment file, record every run in the ledger, and write its report.",
+            discussion: """
+                The file (TOML; see docs/experiment-format.md) names a dataset, a split, the cutoffs and
+                metrics, and a list of models (plugin, label, params). Every parameter is checked against
+                the plugin's schema before any data is read. Each model is trained on the same training
+                rows, scores every item for each test user, and the host masks the user's training
+                items, picks the top K and computes the metrics.
+
+                A model that fails is recorded as a failed run with its error; the others still run.
+                Exit status: 0 all runs succeeded, 1 the experiment could not run, 2 some runs failed.
+
+                Example:
+                  RECBENCH_DATA_DIR=../shared/datasets recbench run experiments/quickstart.toml
+                """)
+
+        @Argument(help: ArgumentHelp("The experiment file.", valueName: "file"))
+        var file: String
+
+        @OptionGroup var common: CommonOptions
+
+        @Flag(name: .customLong("no-report"), help: "Record results in the ledger but do not write the report.")
+        var noReport = false
+
+        @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
+        var quiet = false
+
+        func run() throws {
+            let console = Console(quiet: quiet)
+            do {
+                let experiment = try ExperimentFile.load(path: file)
+                let runner = ExperimentRunner(
+                    registry: common.registry(console: console),
+                    dataDirectory: DataDirectory.resolve(explicit: common.dataDirectory),
+                    ledger: try Ledger(path: common.ledgerPath), console: console)
+                let outcome = try runner.run(experiment)
+                console.info("Recorded experiment execution #\(outcome.experiment.id!) in \(common.ledgerPath)")
+                if !noReport {
+                    let folder = try writeReport(name: experiment.name, common: common)
+                    console.info("Report: \(folder)/README.md")
+                }
+                if outcome.runs.contains(where: { $0.status != "ok" }) { throw ExitCode(2) }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Regenerate an experiment's report from the ledger.",
+            discussion: """
+                Reads the latest finished execution of the named experiment from the ledger and writes
+                <reports-dir>/<name>/: README.md (results table, setup, fingerprints, runs, the
+                experiment file), metrics.csv, and a gnuplot bar chart (chart.gp, chart.svg, chart.png).
+                The same ledger always gives byte-identical files.
+
+                Example:
+                  recbench report quickstart
+                """)
+
+        @Argument(help: ArgumentHelp("The experiment name (the name key of its [experiment] table).", valueName: "name"))
+        var name: String
+
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            do {
+                let folder = try writeReport(name: name, common: common)
+                print("\(folder)/README.md")
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+func writeReport(name: String, common: CommonOptions) throws -> String {
+    guard FileManager.default.fileExists(atPath: common.ledgerPath) else {
+        throw ReportError("no ledger at \(common.ledgerPath); run an experiment first (recbench run FILE) or pass --ledger FILE")
+    }
+    let ledger = try Ledger(path: common.ledgerPath)
+    let report = try ExperimentReport.load(experiment: name, from: ledger)
+    let folder = URL(fileURLWithPath: common.reportsDirectory).appendingPathComponent(name)
+    _ = try ReportWriter().write(report, to: folder, command: "recbench report \(name)")
+    return folder.relativePath
+}
