@@ -121,7 +121,7 @@ public struct ExperimentRunner {
                              evaluationProtocol: RankingEvaluator.protocolName, value: mean,
                              definitionVersion: RankingMetric.definitionVersion)
             }
-            let headline = result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
+            let headline = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
             console.info(String(format: "  %@: fit %.3fs, evaluation %.3fs, %@ = %.4f",
                                 model.spec.label, fitSeconds!, evalSeconds!, headline.description, result.mean(headline)!))
         } catch {
