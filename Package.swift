@@ -57,7 +57,10 @@ let package = Package(
         .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval"]),
-        .testTarget(name: "RecLedgerTests", dependencies: ["RecLedger", "RecReport"]),
+        .testTarget(
+            name: "RecLedgerTests",
+            dependencies: ["RecLedger", "RecReport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // Loads built plugins (Tests/Fixtures, examples/) and drives the built `recbench` executable.
         .testTarget(name: "RecBenchTests", dependencies: ["RecBench", "RecKit"]),
     ] + plugins.map(\.1)

@@ -234,6 +234,7 @@ struct StrictTable {
 
     mutating func required<T>(_ key: String, _ extract: (TOMLValue) -> T?, _ expected: String) throws -> T {
         guard let value = try optional(key, extract, expected) else {
+            try reportTypo(of: key)
             throw ExperimentError(file: path, line: table.position.line, column: table.position.column,
                                   message: "\(context) is missing the required key \"\(key)\" (\(expected))")
         }
@@ -242,6 +243,7 @@ struct StrictTable {
 
     mutating func requiredTable(_ key: String) throws -> StrictTable {
         guard let entry = take(key) else {
+            try reportTypo(of: key)
             throw ExperimentError(file: path, line: nil, column: nil, message: "missing required table [\(key)]")
         }
         guard case .table(let table) = entry.node.value else {
@@ -266,6 +268,15 @@ struct StrictTable {
     func error(at key: String, _ message: String) -> ExperimentError {
         let position = table[key]?.position ?? table.position
         return ExperimentError(file: path, position: position, message: message)
+    }
+
+    /// A required key is missing: if a leftover key looks like a misspelling of it, that is the
+    /// real mistake, so say so at the misspelling's position.
+    private func reportTypo(of key: String) throws {
+        for entry in table.entries where !consumed.contains(entry.key) && Suggest.closest(to: entry.key, among: [key]) != nil {
+            throw ExperimentError(file: path, position: entry.keyPosition,
+                                  message: "unknown key \"\(entry.key)\" in \(context) (did you mean \"\(key)\"?)")
+        }
     }
 
     /// Fails on the first key nobody asked for.

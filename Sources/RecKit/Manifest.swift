@@ -207,10 +207,10 @@ public struct HyperParameter: Codable, Sendable, Equatable {
         if let number = canonical.doubleValue {
             if number.isNaN { throw ParameterError(message: "parameter \"\(name)\" must not be NaN") }
             if let min, number < min {
-                throw ParameterError(message: "parameter \"\(name)\" = \(canonical) is below its minimum \(PluginParameters.format(min))")
+                throw ParameterError(message: "parameter \"\(name)\" = \(canonical) is below its minimum \(bound(min))")
             }
             if let max, number > max {
-                throw ParameterError(message: "parameter \"\(name)\" = \(canonical) is above its maximum \(PluginParameters.format(max))")
+                throw ParameterError(message: "parameter \"\(name)\" = \(canonical) is above its maximum \(bound(max))")
             }
         }
         if let choices, !choices.contains(canonical) {
@@ -220,14 +220,19 @@ public struct HyperParameter: Codable, Sendable, Equatable {
         return canonical
     }
 
+    /// A range bound written in the parameter's own type: "1" for an int, "1.0" for a float.
+    private func bound(_ value: Double) -> String {
+        type == .int && abs(value) < 9e15 ? String(Int64(value)) : PluginParameters.format(value)
+    }
+
     /// "int in [1, 1000]", "string, one of ...": for `plugins show` and error messages.
     public var constraintSummary: String {
         var parts = [type.rawValue]
         if let choices { parts.append("one of " + choices.map(\.description).joined(separator: ", ")) }
         switch (min, max) {
-        case let (lo?, hi?): parts.append("in [\(PluginParameters.format(lo)), \(PluginParameters.format(hi))]")
-        case let (lo?, nil): parts.append(">= \(PluginParameters.format(lo))")
-        case let (nil, hi?): parts.append("<= \(PluginParameters.format(hi))")
+        case let (lo?, hi?): parts.append("in [\(bound(lo)), \(bound(hi))]")
+        case let (lo?, nil): parts.append(">= \(bound(lo))")
+        case let (nil, hi?): parts.append("<= \(bound(hi))")
         case (nil, nil): break
         }
         if logScale == true { parts.append("log scale") }

@@ -7,6 +7,11 @@ public struct PluginSearchPath: Sendable {
         public var directory: String
         /// "--plugin-dir", "RECBENCH_PLUGIN_PATH" or "executable folder".
         public var origin: String
+
+        public init(directory: String, origin: String) {
+            self.directory = directory
+            self.origin = origin
+        }
     }
 
     public var entries: [Entry]

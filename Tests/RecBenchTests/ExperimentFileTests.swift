@@ -1,0 +1,129 @@
+import Foundation
+import RecBench
+import RecKit
+import Testing
+
+@Suite struct ExperimentFileTests {
+    static let minimal = """
+        [experiment]
+        name = "tiny"
+
+        [dataset]
+        name = "ml-100k"
+
+        [split]
+        method = "user-holdout"
+        test_fraction = 0.25
+
+        [evaluation]
+        cutoffs = [10, 5, 10]
+
+        [[models]]
+        plugin = "Popularity"
+
+        [[models]]
+        plugin = "Random"
+        label = "Random 7"
+        seed = 7
+        [models.params]
+        seed = 3
+        """
+
+    @Test func parsesWithDefaults() throws {
+        let file = try ExperimentFile.parse(Self.minimal, path: "tiny.toml")
+        #expect(file.name == "tiny")
+        #expect(file.seed == 42)
+        #expect(file.split.seed == 42, "the split takes the experiment seed when it has none")
+        #expect(file.split.testFraction == 0.25)
+        #expect(file.evaluation.cutoffs == [10, 5], "repeated cutoffs are dropped, order kept")
+        #expect(file.evaluation.metrics.count == 6, "no metrics key means all of them")
+        #expect(file.models.map(\.label) == ["Popularity", "Random 7"])
+        #expect(file.models.map(\.seed) == [42, 7])
+        #expect(file.models[1].params == ["seed": .int(3)])
+        #expect(file.models[1].paramPositions["seed"]?.line == 22)
+    }
+
+    @Test func theQuickstartFileParses() throws {
+        let path = TestSupport.repositoryRoot.appendingPathComponent("experiments/quickstart.toml").path
+        let file = try ExperimentFile.load(path: path)
+        #expect(file.name == "quickstart")
+        #expect(file.models.map(\.plugin) == ["Popularity", "Random", "CoOccurrence", "DampedMean"])
+    }
+
+    /// Each mistake, and the exact message and location a user sees.
+    @Test(arguments: [
+        ("name = \"tiny\"", "name = \"tiny\"\nnmae = \"x\"", "tiny.toml:3:1: unknown key \"nmae\" in [experiment] (did you mean \"name\"?)"),
+        ("test_fraction = 0.25", "test_fraction = 1.5", "tiny.toml:9:17: test_fraction must be between 0 and 1 (exclusive), got 1.5"),
+        ("test_fraction = 0.25", "test_fraction = \"0.2\"", "tiny.toml:9:17: test_fraction must be a number, not string"),
+        ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout"),
+        ("name = \"ml-100k\"", "name = \"ml-1oo\"", "tiny.toml:5:8: unknown name \"ml-1oo\"; this version knows: ml-100k"),
+        ("cutoffs = [10, 5, 10]", "cutoffs = [10, 0]", "tiny.toml:12:16: cutoffs must be positive integers (at most 10000)"),
+        ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr"),
+        ("label = \"Random 7\"", "label = \"Popularity\"", "tiny.toml:19:9: two models are labelled \"Popularity\"; give each a distinct label = \"...\""),
+        ("[split]", "[splitt]", "tiny.toml:7:2: unknown key \"splitt\" in the experiment file (did you mean \"split\"?)"),
+        ("seed = 7", "seed = -1", "tiny.toml:20:8: seed must be a non-negative integer, got -1"),
+        ("[[models]]\nplugin = \"Popularity\"", "[[models]]\nplugn = \"Popularity\"", "tiny.toml:15:1: unknown key \"plugn\" in [[models]] (did you mean \"plugin\"?)"),
+    ])
+    func mistakesAreLocated(original: String, replacement: String, message: String) throws {
+        let text = Self.minimal.replacingOccurrences(of: original, with: replacement)
+        #expect(text != Self.minimal)
+        let error = #expect(throws: ExperimentError.self) { try ExperimentFile.parse(text, path: "tiny.toml") }
+        #expect(error?.description == message)
+    }
+
+    @Test func aTOMLSyntaxErrorIsLocated() {
+        let text = Self.minimal.replacingOccurrences(of: "test_fraction = 0.25", with: "test_fraction = ")
+        let error = #expect(throws: ExperimentError.self) { try ExperimentFile.parse(text, path: "tiny.toml") }
+        #expect(error?.line == 9)
+        #expect(error?.description.hasPrefix("tiny.toml:9:") == true)
+    }
+
+    @Test func suggestionsCatchTyposButNotStrangers() {
+        #expect(Suggest.closest(to: "lrr", among: ["factors", "lr", "epochs"]) == "lr")
+        #expect(Suggest.closest(to: "factros", among: ["factors", "lr", "epochs"]) == "factors")
+        #expect(Suggest.closest(to: "Epochs", among: ["factors", "lr", "epochs"]) == "epochs")
+        #expect(Suggest.closest(to: "banana", among: ["factors", "lr", "epochs"]) == nil)
+        #expect(Suggest.closest(to: "k", among: ["lr"]) == nil, "one letter is not a typo of two different ones")
+        #expect(Suggest.editDistance("kitten", "sitting") == 3)
+    }
+
+    @Test func parametersAreCheckedAgainstTheSchema() throws {
+        let manifest = PluginManifest(
+            name: "Toy", version: "1.0.0", description: "a toy", capabilities: [.implicitRanking],
+            parameters: [
+                HyperParameter("factors", .int, default: .int(64), min: 1, max: 1024, doc: "latent size"),
+                HyperParameter("lr", .float, default: .float(0.01), min: 0, logScale: true, doc: "learning rate"),
+                HyperParameter("loss", .string, default: .string("bpr"), choices: [.string("bpr"), .string("warp")], doc: "loss"),
+            ])
+        let (resolved, defaulted) = try PluginParameters.resolve(["lr": .int(1), "factors": .float(32)], against: manifest)
+        #expect(resolved.values == ["factors": .int(32), "lr": .float(1), "loss": .string("bpr")])
+        #expect(defaulted == ["loss"])
+        #expect(resolved.json == #"{"factors":32,"loss":"bpr","lr":1}"#)
+        #expect(try PluginParameters(json: resolved.json).double("lr") == 1)
+
+        let cases: [([String: ParameterValue], String)] = [
+            (["factor": .int(3)], "Toy has no parameter \"factor\" (did you mean \"factors\"?)"),
+            (["factors": .int(0)], "parameter \"factors\" = 0 is below its minimum 1"),
+            (["factors": .float(2.5)], "parameter \"factors\" must be an int, got float 2.5"),
+            (["lr": .string("fast")], "parameter \"lr\" must be a float, got string \"fast\""),
+            (["loss": .string("hinge")], "parameter \"loss\" = \"hinge\" is not one of: \"bpr\", \"warp\""),
+        ]
+        for (given, message) in cases {
+            let error = #expect(throws: ParameterError.self) { try PluginParameters.resolve(given, against: manifest) }
+            #expect(error?.message == message)
+        }
+    }
+
+    @Test func manifestsRoundTripAndAreValidated() throws {
+        let manifest = PluginManifest(
+            name: "Toy", version: "1.0.0", description: "a toy", capabilities: [.implicitRanking, Capability(rawValue: "future-thing")],
+            parameters: [HyperParameter("k", .int, default: .int(5), min: 1, doc: "neighbours")])
+        #expect(try PluginManifest.parse(json: manifest.jsonString()) == manifest)
+        let badDefault = #"{"name":"X","version":"1","contract":1,"description":"d","capabilities":["implicit-ranking"],"parameters":[{"name":"k","type":"int","default":0,"min":1,"doc":"d"}]}"#
+        let error = #expect(throws: ManifestError.self) { try PluginManifest.parse(json: badDefault) }
+        #expect(error?.message == "manifest of X: default of parameter \"k\" = 0 is below its minimum 1")
+        let missing = #"{"name":"X","version":"1","contract":1,"capabilities":["implicit-ranking"],"parameters":[]}"#
+        let missingError = #expect(throws: ManifestError.self) { try PluginManifest.parse(json: missing) }
+        #expect(missingError?.message == "manifest is not valid: missing field \"description\"")
+    }
+}
