@@ -163,9 +163,9 @@ struct MovieLens100KReaderTests {
         let fixture = try Fixture(uData: lines(ratingLines), uItem: lines(itemLines))
         defer { fixture.remove() }
         let dataset = try MovieLens100K.load(from: fixture.directory)
-        #expect(dataset.sourceFiles.map(\.name) == ["u.data", "u.item"])
+        #expect(dataset.sourceFiles.map { $0.name } == ["u.data", "u.item"])
         // Computed with coreutils sha256sum on the same bytes written by a separate script, not with SHA256.
-        #expect(dataset.sourceFiles.map(\.sha256) == [
+        #expect(dataset.sourceFiles.map { $0.sha256 } == [
             "a99aab5edf248798af661b4a72a82b65e8dbf4b7601a1c8ea21e7eb26887529f",
             "c831fb1429028d8de04e432f885711ed7026a401af99076615310172f0b5cbc8",
         ])
@@ -197,7 +197,7 @@ struct MovieLens100KReaderTests {
         #expect(dataset.itemIDs == ["5", "20", "310"])
         #expect(dataset.itemTitles == ["", "", ""])
         #expect(dataset.itemGenres == [[], [], []])
-        #expect(dataset.sourceFiles.map(\.name) == ["u.data"])
+        #expect(dataset.sourceFiles.map { $0.name } == ["u.data"])
     }
 
     @Test("a rated item missing from u.item gets an empty title")
@@ -429,8 +429,8 @@ struct MovieLens100KRealDataTests {
         #expect(dataset.timestamps.min() == 874_724_710)
         #expect(dataset.timestamps.max() == 893_286_638)
         // SOURCE.md: sha256 of u.data and u.item.
-        #expect(dataset.sourceFiles.map(\.name) == ["u.data", "u.item"])
-        #expect(dataset.sourceFiles.map(\.sha256) == [
+        #expect(dataset.sourceFiles.map { $0.name } == ["u.data", "u.item"])
+        #expect(dataset.sourceFiles.map { $0.sha256 } == [
             "06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490",
             "553841ebc7de3a0fd0d6b62a204ea30c1e651aacfb2814c7a6584ac52f2c5701",
         ])
