@@ -20,6 +20,17 @@ func plugin(_ name: String, dependencies: [Target.Dependency] = ["RecKit", "RecM
 let plugins = [
     plugin("Popularity"),
     plugin("Random"),
+    plugin("NormalPredictor"),
+    plugin("SlopeOne"),
+    plugin("CoClustering"),
+    plugin("SVD"),
+    plugin("SVDpp"),
+    plugin("NMF"),
+    plugin("BaselineOnly"),
+    plugin("KNNBasic"),
+    plugin("KNNWithMeans"),
+    plugin("KNNWithZScore"),
+    plugin("KNNBaseline"),
 ]
 
 let package = Package(
@@ -63,5 +74,7 @@ let package = Package(
         ),
         // Loads built plugins (Tests/Fixtures, examples/) and drives the built `recbench` executable.
         .testTarget(name: "RecBenchTests", dependencies: ["RecBench", "RecKit"]),
+        // Each in-tree plugin tested through the real C boundary (its .so), never linked in directly.
+        .testTarget(name: "PluginTests", dependencies: ["RecKit", "RecMath"]),
     ] + plugins.map(\.1)
 )

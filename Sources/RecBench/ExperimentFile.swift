@@ -1,5 +1,6 @@
 import Foundation
 import RecEval
+import RecData
 import RecKit
 import RecTOML
 
@@ -18,21 +19,60 @@ public struct ExperimentFile: Sendable {
     public var split: SplitSpec
     public var evaluation: EvaluationSpec
     public var models: [ModelSpec]
+    public var references: [Reference]
+    public var timingReferences: [TimingReference]
 
     public struct DatasetSpec: Sendable {
         public var name: String
     }
 
     public struct SplitSpec: Sendable {
-        public var method: String
-        public var testFraction: Double
+        public enum Method: Sendable {
+            /// Per-user random holdout of `testFraction` of each user's interactions.
+            case userHoldout(testFraction: Double)
+            /// K-fold cross-validation over all interactions, shuffled with the seed.
+            case kFold(folds: Int)
+            /// Train/test files shipped with the dataset (e.g. MovieLens 100K's u1–u5).
+            case predefined(set: String)
+        }
+        public var method: Method
         public var seed: UInt64
     }
 
     public struct EvaluationSpec: Sendable {
         public var evaluationProtocol: String
+        /// Ranking protocols only.
         public var cutoffs: [Int]
         public var metrics: [RankingMetric]
+        /// The rating protocol only.
+        public var ratingMetrics: [RatingMetric]
+        /// The rating scale predictions are clipped to (rating protocol).
+        public var ratingScale: ClosedRange<Float>
+        /// Who predicts pairs with an unknown user or item (rating protocol).
+        public var unknownPairs: RatingEvaluator.UnknownPairs = .mean
+
+        public var isRating: Bool { evaluationProtocol == RatingEvaluator.protocolName }
+    }
+
+    /// A published value the experiment should reproduce: the report shows published, measured,
+    /// delta and PASS/FAIL.
+    public struct Reference: Sendable, Codable {
+        public var model: String
+        /// "rmse", or "ndcg@10".
+        public var metric: String
+        public var value: Double
+        public var tolerance: Double
+        public var source: String
+    }
+
+    /// Another tool's measured time for the same model and protocol (fit + prediction over every
+    /// fold), to set recbench's beside it: the report shows both and the speed-up.
+    public struct TimingReference: Sendable, Codable {
+        public var model: String
+        public var seconds: Double
+        /// The speed-up recbench aims for (e.g. 5 for "at least 5× faster"); the report marks it.
+        public var targetSpeedup: Double
+        public var source: String
     }
 
     public struct ModelSpec: Sendable {
@@ -46,8 +86,8 @@ public struct ExperimentFile: Sendable {
     }
 
     public static let knownDatasets = ["ml-100k"]
-    public static let knownSplits = ["user-holdout"]
-    public static let knownProtocols = [RankingEvaluator.protocolName]
+    public static let knownSplits = ["user-holdout", "kfold", "predefined"]
+    public static let knownProtocols = [RankingEvaluator.protocolName, RatingEvaluator.protocolName]
 
     public static func load(path: String) throws -> ExperimentFile {
         let text: String
@@ -84,11 +124,24 @@ public struct ExperimentFile: Sendable {
         try datasetTable.finish()
 
         var splitTable = try top.requiredTable("split")
-        let method = try splitTable.required("method", \.stringValue, "a string")
-        try splitTable.check("method", method, in: knownSplits)
-        let testFraction = try splitTable.required("test_fraction", \.doubleValue, "a number")
-        guard testFraction > 0, testFraction < 1 else {
-            throw splitTable.error(at: "test_fraction", "test_fraction must be between 0 and 1 (exclusive), got \(testFraction)")
+        let methodName = try splitTable.required("method", \.stringValue, "a string")
+        try splitTable.check("method", methodName, in: knownSplits)
+        let method: SplitSpec.Method
+        switch methodName {
+        case "user-holdout":
+            let testFraction = try splitTable.required("test_fraction", \.doubleValue, "a number")
+            guard testFraction > 0, testFraction < 1 else {
+                throw splitTable.error(at: "test_fraction", "test_fraction must be between 0 and 1 (exclusive), got \(testFraction)")
+            }
+            method = .userHoldout(testFraction: testFraction)
+        case "kfold":
+            let folds = try splitTable.required("folds", \.integerValue, "an integer")
+            guard folds >= 2, folds <= 100 else { throw splitTable.error(at: "folds", "folds must be between 2 and 100, got \(folds)") }
+            method = .kFold(folds: Int(folds))
+        default:
+            let set = try splitTable.required("set", \.stringValue, "a string")
+            try splitTable.check("set", set, in: MovieLens100KFolds.sets.keys.sorted())
+            method = .predefined(set: set)
         }
         let splitSeed = try splitTable.optionalSeed("seed") ?? seed
         try splitTable.finish()
@@ -96,30 +149,54 @@ public struct ExperimentFile: Sendable {
         var evaluationTable = try top.requiredTable("evaluation")
         let evaluationProtocol = try evaluationTable.optional("protocol", \.stringValue, "a string") ?? RankingEvaluator.protocolName
         try evaluationTable.check("protocol", evaluationProtocol, in: knownProtocols)
-        let cutoffNodes = try evaluationTable.required("cutoffs", \.arrayValue, "an array of positive integers")
+        let isRating = evaluationProtocol == RatingEvaluator.protocolName
         var cutoffs: [Int] = []
-        for node in cutoffNodes {
-            guard let value = node.value.integerValue, value > 0, value <= 10_000 else {
-                throw ExperimentError(file: path, position: node.position, message: "cutoffs must be positive integers (at most 10000)")
+        if isRating {
+            if evaluationTable.has("cutoffs") {
+                throw evaluationTable.error(at: "cutoffs", "cutoffs apply to ranking protocols; the rating protocol measures rmse and mae over all test pairs")
             }
-            if !cutoffs.contains(Int(value)) { cutoffs.append(Int(value)) }
+        } else {
+            let cutoffNodes = try evaluationTable.required("cutoffs", \.arrayValue, "an array of positive integers")
+            for node in cutoffNodes {
+                guard let value = node.value.integerValue, value > 0, value <= 10_000 else {
+                    throw ExperimentError(file: path, position: node.position, message: "cutoffs must be positive integers (at most 10000)")
+                }
+                if !cutoffs.contains(Int(value)) { cutoffs.append(Int(value)) }
+            }
+            guard !cutoffs.isEmpty else { throw evaluationTable.error(at: "cutoffs", "cutoffs must not be empty") }
         }
-        guard !cutoffs.isEmpty else { throw evaluationTable.error(at: "cutoffs", "cutoffs must not be empty") }
         let metricNodes = try evaluationTable.optional("metrics", \.arrayValue, "an array of metric names")
         var metrics: [RankingMetric] = []
+        var ratingMetrics: [RatingMetric] = []
+        let names = isRating ? RatingMetric.allCases.map(\.rawValue) : RankingMetric.allCases.map(\.rawValue)
         for node in metricNodes ?? [] {
-            let names = RankingMetric.allCases.map(\.rawValue)
-            guard let text = node.value.stringValue, let metric = RankingMetric(rawValue: text.lowercased()) else {
-                var message = "unknown metric \(node.value.stringValue.map { "\"\($0)\"" } ?? node.value.typeName)"
+            guard let text = node.value.stringValue, names.contains(text.lowercased()) else {
+                var message = "unknown \(isRating ? "rating" : "ranking") metric \(node.value.stringValue.map { "\"\($0)\"" } ?? node.value.typeName)"
                 if let text = node.value.stringValue, let guess = Suggest.closest(to: text, among: names) {
                     message += " (did you mean \"\(guess)\"?)"
                 }
                 throw ExperimentError(file: path, position: node.position, message: message + "; known: \(names.joined(separator: ", "))")
             }
-            if !metrics.contains(metric) { metrics.append(metric) }
+            if let metric = RankingMetric(rawValue: text.lowercased()), !metrics.contains(metric) { metrics.append(metric) }
+            if let metric = RatingMetric(rawValue: text.lowercased()), !ratingMetrics.contains(metric) { ratingMetrics.append(metric) }
         }
-        if metricNodes == nil { metrics = RankingMetric.allCases }
-        guard !metrics.isEmpty else { throw evaluationTable.error(at: "metrics", "metrics must not be empty") }
+        if metricNodes == nil {
+            if isRating { ratingMetrics = RatingMetric.allCases } else { metrics = RankingMetric.allCases }
+        }
+        guard !(metrics.isEmpty && ratingMetrics.isEmpty) else { throw evaluationTable.error(at: "metrics", "metrics must not be empty") }
+        var ratingScale: ClosedRange<Float> = 1...5
+        if let scaleNodes = try evaluationTable.optional("rating_scale", \.arrayValue, "an array [low, high]") {
+            guard scaleNodes.count == 2, let low = scaleNodes[0].value.doubleValue, let high = scaleNodes[1].value.doubleValue, low < high else {
+                throw evaluationTable.error(at: "rating_scale", "rating_scale must be [low, high] with low < high")
+            }
+            ratingScale = Float(low)...Float(high)
+        }
+        var unknownPairs = RatingEvaluator.UnknownPairs.mean
+        if let policy = try evaluationTable.optional("unknown_pairs", \.stringValue, "a string") {
+            guard isRating else { throw evaluationTable.error(at: "unknown_pairs", "unknown_pairs applies to the rating protocol only") }
+            try evaluationTable.check("unknown_pairs", policy, in: RatingEvaluator.UnknownPairs.allCases.map(\.rawValue))
+            unknownPairs = RatingEvaluator.UnknownPairs(rawValue: policy)!
+        }
         try evaluationTable.finish()
 
         guard let modelsNode = top.take("models") else {
@@ -162,14 +239,68 @@ public struct ExperimentFile: Sendable {
             models.append(ModelSpec(plugin: plugin, label: label, seed: modelSeed, params: params,
                                     position: table.position, paramPositions: positions))
         }
+
+        var references: [Reference] = []
+        if let referenceNode = top.take("reference") {
+            guard case .array(let nodes) = referenceNode.node.value else {
+                throw ExperimentError(file: path, position: referenceNode.keyPosition, message: "reference must be an array of tables ([[reference]])")
+            }
+            let evaluated = isRating ? ratingMetrics.map(\.rawValue)
+                : metrics.flatMap { metric in cutoffs.map { metric.label(cutoff: $0) } }
+            for node in nodes {
+                guard case .table(let table) = node.value else {
+                    throw ExperimentError(file: path, position: node.position, message: "each reference must be a table ([[reference]])")
+                }
+                var reference = StrictTable(table, path: path, context: "[[reference]]")
+                let model = try reference.required("model", \.stringValue, "a model label")
+                guard models.contains(where: { $0.label == model }) else {
+                    var message = "reference to model \"\(model)\", which is not a label in this file"
+                    if let guess = Suggest.closest(to: model, among: models.map(\.label)) { message += " (did you mean \"\(guess)\"?)" }
+                    throw reference.error(at: "model", message)
+                }
+                let metric = try reference.required("metric", \.stringValue, "a metric such as \"rmse\" or \"ndcg@10\"").lowercased()
+                guard evaluated.contains(metric) else {
+                    throw reference.error(at: "metric", "reference metric \"\(metric)\" is not evaluated by this experiment; it evaluates: \(evaluated.joined(separator: ", "))")
+                }
+                let value = try reference.required("value", \.doubleValue, "a number")
+                let tolerance = try reference.required("tolerance", \.doubleValue, "a number")
+                guard tolerance >= 0 else { throw reference.error(at: "tolerance", "tolerance must not be negative") }
+                let source = try reference.optional("source", \.stringValue, "a string") ?? ""
+                try reference.finish()
+                references.append(Reference(model: model, metric: metric, value: value, tolerance: tolerance, source: source))
+            }
+        }
+        var timingReferences: [TimingReference] = []
+        if let timingNode = top.take("timing_reference") {
+            guard case .array(let nodes) = timingNode.node.value else {
+                throw ExperimentError(file: path, position: timingNode.keyPosition, message: "timing_reference must be an array of tables ([[timing_reference]])")
+            }
+            for node in nodes {
+                guard case .table(let table) = node.value else {
+                    throw ExperimentError(file: path, position: node.position, message: "each timing_reference must be a table ([[timing_reference]])")
+                }
+                var timing = StrictTable(table, path: path, context: "[[timing_reference]]")
+                let model = try timing.required("model", \.stringValue, "a model label")
+                guard models.contains(where: { $0.label == model }) else {
+                    throw timing.error(at: "model", "timing reference to model \"\(model)\", which is not a label in this file")
+                }
+                let seconds = try timing.required("seconds", \.doubleValue, "a number of seconds")
+                guard seconds > 0 else { throw timing.error(at: "seconds", "seconds must be positive") }
+                let target = try timing.optional("target_speedup", \.doubleValue, "a number") ?? 1
+                let source = try timing.optional("source", \.stringValue, "a string") ?? ""
+                try timing.finish()
+                timingReferences.append(TimingReference(model: model, seconds: seconds, targetSpeedup: target, source: source))
+            }
+        }
         try top.finish()
 
         return ExperimentFile(
             path: path, text: text, name: name, description: description, seed: seed,
             dataset: DatasetSpec(name: datasetName),
-            split: SplitSpec(method: method, testFraction: testFraction, seed: splitSeed),
-            evaluation: EvaluationSpec(evaluationProtocol: evaluationProtocol, cutoffs: cutoffs, metrics: metrics),
-            models: models)
+            split: SplitSpec(method: method, seed: splitSeed),
+            evaluation: EvaluationSpec(evaluationProtocol: evaluationProtocol, cutoffs: cutoffs, metrics: metrics,
+                                       ratingMetrics: ratingMetrics, ratingScale: ratingScale, unknownPairs: unknownPairs),
+            models: models, references: references, timingReferences: timingReferences)
     }
 }
 

@@ -28,6 +28,8 @@ public struct ExperimentRunner {
         public var plugin: LoadedPlugin
         public var parameters: PluginParameters
         public var defaulted: [String]
+        /// SHA-256 of the plugin's library file, recorded with every run.
+        public var binarySHA256: String
     }
 
     /// Everything that can be checked before any data is read: plugins exist, can rank, and accept
@@ -37,13 +39,15 @@ public struct ExperimentRunner {
             guard let plugin = registry.plugin(named: spec.plugin) else {
                 throw ExperimentError(file: file.path, position: spec.position, message: registry.missingPluginMessage(spec.plugin))
             }
-            guard plugin.manifest.capabilities.contains(.implicitRanking) else {
+            let needed: Capability = file.evaluation.isRating ? .ratingPrediction : .implicitRanking
+            guard plugin.manifest.capabilities.contains(needed) else {
                 throw ExperimentError(file: file.path, position: spec.position,
-                                      message: "plugin \(plugin.name) cannot rank items (capabilities: \(plugin.manifest.capabilities.map(\.rawValue).joined(separator: ", "))); this experiment's protocol needs implicit-ranking")
+                                      message: "plugin \(plugin.name) lacks the \(needed) capability (it has: \(plugin.manifest.capabilities.map(\.rawValue).joined(separator: ", "))), which the \(file.evaluation.evaluationProtocol) protocol needs")
             }
             do {
                 let (parameters, defaulted) = try PluginParameters.resolve(spec.params, against: plugin.manifest)
-                return ResolvedModel(spec: spec, plugin: plugin, parameters: parameters, defaulted: defaulted)
+                return ResolvedModel(spec: spec, plugin: plugin, parameters: parameters, defaulted: defaulted,
+                                     binarySHA256: (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable")
             } catch let error as ParameterError {
                 let name = spec.paramPositions.keys.sorted().first { error.message.contains("\"\($0)\"") }
                 let position = name.flatMap { spec.paramPositions[$0] } ?? spec.position
@@ -57,19 +61,58 @@ public struct ExperimentRunner {
         public var runs: [RunRecord]
     }
 
+    /// One fold's data, prepared once and shared by every model.
+    struct PreparedFold {
+        var index: Int
+        var split: Split
+        var fingerprint: String
+        var train: CSRMatrix
+        var ranking: RankingEvaluator?
+        var rating: RatingEvaluator?
+        var ratingMetrics: [RatingMetric] = []
+    }
+
+    func splits(_ file: ExperimentFile, dataset: Dataset) throws -> [Split] {
+        switch file.split.method {
+        case .userHoldout(let testFraction):
+            return [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed).split(dataset)]
+        case .kFold(let folds):
+            return KFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
+        case .predefined(let set):
+            return try MovieLens100KFolds.load(set: set, from: dataDirectory, dataset: dataset)
+        }
+    }
+
+    func prepare(_ split: Split, index: Int, file: ExperimentFile, dataset: Dataset) throws -> PreparedFold {
+        let train = try split.matrix(split.train, of: dataset)
+        var fold = PreparedFold(index: index, split: split, fingerprint: split.fingerprint(of: dataset), train: train)
+        if file.evaluation.isRating {
+            fold.rating = RatingEvaluator(
+                train: train, testUsers: split.test.map { dataset.users[$0] }, testItems: split.test.map { dataset.items[$0] },
+                testRatings: split.test.map { dataset.ratings[$0] }, scale: file.evaluation.ratingScale,
+                unknownPairs: file.evaluation.unknownPairs)
+            fold.ratingMetrics = file.evaluation.ratingMetrics
+        } else {
+            fold.ranking = RankingEvaluator(train: train, test: try split.matrix(split.test, of: dataset),
+                                            metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
+        }
+        return fold
+    }
+
     public func run(_ file: ExperimentFile) throws -> Outcome {
         let models = try resolve(file)
 
         console.status("Loading \(file.dataset.name) from \(dataDirectory.path)")
         let dataset = try MovieLens100K.load(from: dataDirectory)
-        let split = UserHoldoutSplitter(testFraction: file.split.testFraction, seed: file.split.seed).split(dataset)
-        let train = try split.matrix(split.train, of: dataset)
-        let test = try split.matrix(split.test, of: dataset)
-        let evaluator = RankingEvaluator(train: train, test: test, metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
+        let folds = try splits(file, dataset: dataset).enumerated().map { try prepare($1, index: $0, file: file, dataset: dataset) }
+        let first = folds[0]
+        let evaluated = first.ranking.map { "\($0.users.count) users evaluated" }
+            ?? first.rating.map { "\($0.unknownCount) of \($0.testRatings.count) test pairs have an unknown user or item" } ?? ""
         console.info("\(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions; "
-            + "\(split.method): \(split.train.count) train / \(split.test.count) test; \(evaluator.users.count) users evaluated")
+            + "\(first.split.description): \(first.split.train.count) train / \(first.split.test.count) test; \(evaluated)"
+            + (folds.count > 1 ? " (fold 1 of \(folds.count))" : ""))
 
-        let experiment = try ledger.insert(ExperimentRecord(
+        var experiment = ExperimentRecord(
             name: file.name, description: file.description, filePath: file.path,
             fileSHA256: SHA256.hex(file.text), fileText: file.text,
             dataset: dataset.name, datasetFingerprint: dataset.fingerprint(),
@@ -77,29 +120,39 @@ public struct ExperimentRunner {
                 "users": dataset.userCount, "items": dataset.itemCount,
                 "interactions": dataset.interactionCount, "density": dataset.density,
             ]),
-            splitMethod: split.method, splitFingerprint: split.fingerprint(of: dataset),
-            trainCount: split.train.count, testCount: split.test.count,
-            evaluationProtocol: file.evaluation.evaluationProtocol, metricsVersion: RankingMetric.definitionVersion,
-            hostVersion: Self.hostVersion, environment: Self.json(Self.environment()), startedAt: Self.now()))
+            splitMethod: first.split.method,
+            splitFingerprint: folds.count == 1 ? first.fingerprint : SHA256.hex(folds.map(\.fingerprint).joined(separator: "\n")),
+            trainCount: first.split.train.count, testCount: first.split.test.count,
+            evaluationProtocol: first.rating?.recordedProtocol ?? file.evaluation.evaluationProtocol,
+            metricsVersion: file.evaluation.isRating ? RatingMetric.definitionVersion : RankingMetric.definitionVersion,
+            hostVersion: Self.hostVersion, environment: Self.json(Self.environment()), startedAt: Self.now())
+        experiment.foldCount = folds.count
+        experiment.referencesJSON = Self.encode(file.references)
+        experiment.timingReferencesJSON = Self.encode(file.timingReferences)
+        experiment = try ledger.insert(experiment)
 
         var runs: [RunRecord] = []
         for (position, model) in models.enumerated() {
-            console.status("[\(position + 1)/\(models.count)] \(model.spec.label)")
-            let run = runOne(model, position: position, experimentID: experiment.id!, train: train, evaluator: evaluator)
-            runs.append(run)
+            for fold in folds {
+                let foldNote = folds.count > 1 ? " fold \(fold.index + 1)/\(folds.count)" : ""
+                console.status("[\(position + 1)/\(models.count)] \(model.spec.label)\(foldNote)")
+                runs.append(runOne(model, position: position, experimentID: experiment.id!, fold: fold))
+            }
         }
         let failures = runs.filter { $0.status != "ok" }.count
         try ledger.finish(experimentID: experiment.id!, status: failures == 0 ? "completed" : "completed-with-failures", at: Self.now())
         return Outcome(experiment: try ledger.latestExperiment(named: file.name)!, runs: runs)
     }
 
-    /// One model, start to finish. Errors become a failed run in the ledger, never a thrown error.
-    private func runOne(_ model: ResolvedModel, position: Int, experimentID: Int64, train: CSRMatrix,
-                        evaluator: RankingEvaluator) -> RunRecord {
+    /// One model on one fold, start to finish. Errors become a failed run in the ledger, never a
+    /// thrown error.
+    private func runOne(_ model: ResolvedModel, position: Int, experimentID: Int64, fold: PreparedFold) -> RunRecord {
         let startedAt = Self.now()
+        let train = fold.train
         var fitSeconds: Double?
         var evalSeconds: Double?
         var metrics: [MetricRecord] = []
+        var evaluatedCount: Int?
         var failure: String?
         do {
             let instance = try model.plugin.makeModel(model.parameters)
@@ -110,40 +163,67 @@ public struct ExperimentRunner {
             }
             fitSeconds = Date().timeIntervalSince(fitStart)
             let evalStart = Date()
-            let progress = console.progressBar(title: "  scoring \(model.spec.label)")
-            let result = try evaluator.evaluate(
-                score: { users, scores in try instance.score(users: users, itemCount: train.columnCount, into: scores) },
-                progress: progress)
-            console.endProgress()
-            evalSeconds = Date().timeIntervalSince(evalStart)
-            metrics = zip(result.keys, result.means).map { key, mean in
-                MetricRecord(runId: 0, metric: key.metric.rawValue, cutoff: key.cutoff,
-                             evaluationProtocol: RankingEvaluator.protocolName, value: mean,
-                             definitionVersion: RankingMetric.definitionVersion)
+            let headline: String
+            if let evaluator = fold.ranking {
+                let progress = console.progressBar(title: "  scoring \(model.spec.label)")
+                let result = try evaluator.evaluate(
+                    score: { users, scores in try instance.score(users: users, itemCount: train.columnCount, into: scores) },
+                    progress: progress)
+                console.endProgress()
+                metrics = zip(result.keys, result.means).map { key, mean in
+                    MetricRecord(runId: 0, metric: key.metric.rawValue, cutoff: key.cutoff,
+                                 evaluationProtocol: RankingEvaluator.protocolName, value: mean,
+                                 definitionVersion: RankingMetric.definitionVersion)
+                }
+                evaluatedCount = evaluator.users.count
+                let key = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
+                headline = String(format: "%@ = %.4f", key.description, result.mean(key)!)
+            } else if let evaluator = fold.rating {
+                let result = try evaluator.evaluate { users, items, out in try instance.predict(users: users, items: items, into: out) }
+                metrics = fold.ratingMetrics.map { metric in
+                    MetricRecord(runId: 0, metric: metric.rawValue, cutoff: 0, evaluationProtocol: evaluator.recordedProtocol,
+                                 value: result.value(metric), definitionVersion: RatingMetric.definitionVersion)
+                }
+                metrics.append(MetricRecord(runId: 0, metric: "unknown_pairs", cutoff: 0, evaluationProtocol: evaluator.recordedProtocol,
+                                            value: Double(result.unknownPairs), definitionVersion: RatingMetric.definitionVersion))
+                evaluatedCount = result.pairs
+                headline = String(format: "rmse = %.4f, mae = %.4f", result.rmse, result.mae)
+            } else {
+                headline = ""
             }
-            let headline = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
-            console.info(String(format: "  %@: fit %.3fs, evaluation %.3fs, %@ = %.4f",
-                                model.spec.label, fitSeconds!, evalSeconds!, headline.description, result.mean(headline)!))
+            evalSeconds = Date().timeIntervalSince(evalStart)
+            console.info(String(format: "  %@: fit %.3fs, evaluation %.3fs, %@", model.spec.label, fitSeconds!, evalSeconds!, headline))
         } catch {
             console.endProgress()
             failure = String(describing: error)
             console.warning("  \(model.spec.label) failed: \(failure!)")
         }
-        let run = RunRecord(
+        var run = RunRecord(
             experimentId: experimentID, position: position, label: model.spec.label,
             plugin: model.plugin.name, pluginVersion: model.plugin.manifest.version,
-            pluginPath: model.plugin.path, pluginSHA256: (try? SHA256.hex(fileAt: model.plugin.path)) ?? "unreadable",
+            pluginPath: model.plugin.path, pluginSHA256: model.binarySHA256,
             params: model.parameters.json, paramsHash: SHA256.hex(model.parameters.json), seed: Int64(model.spec.seed),
             status: failure == nil ? "ok" : "failed", error: failure,
             fitSeconds: fitSeconds, evalSeconds: failure == nil ? evalSeconds : nil,
-            usersEvaluated: failure == nil ? evaluator.users.count : nil,
+            usersEvaluated: failure == nil ? evaluatedCount : nil,
             startedAt: startedAt, finishedAt: Self.now())
+        run.fold = fold.index
+        run.splitFingerprint = fold.fingerprint
+        run.trainCount = fold.split.train.count
+        run.testCount = fold.split.test.count
         do {
             return try ledger.insert(run, metrics: metrics)
         } catch {
             console.warning("  could not record \(model.spec.label) in the ledger: \(error)")
             return run
         }
+    }
+
+
+    static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(value)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     static func now() -> String {

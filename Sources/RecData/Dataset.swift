@@ -20,6 +20,24 @@ public struct Dataset: Sendable {
     /// The files read and their SHA-256, for provenance.
     public var sourceFiles: [(name: String, sha256: String)]
 
+    public init(
+        name: String, userIDs: [String], itemIDs: [String], users: [Int32], items: [Int32], ratings: [Float],
+        timestamps: [Int64], itemTitles: [String], itemGenres: [[String]], sourceFiles: [(name: String, sha256: String)] = []
+    ) {
+        precondition(users.count == items.count && items.count == ratings.count && ratings.count == timestamps.count,
+                     "interaction arrays differ in length")
+        self.name = name
+        self.userIDs = userIDs
+        self.itemIDs = itemIDs
+        self.users = users
+        self.items = items
+        self.ratings = ratings
+        self.timestamps = timestamps
+        self.itemTitles = itemTitles
+        self.itemGenres = itemGenres
+        self.sourceFiles = sourceFiles
+    }
+
     public var userCount: Int { userIDs.count }
     public var itemCount: Int { itemIDs.count }
     public var interactionCount: Int { users.count }

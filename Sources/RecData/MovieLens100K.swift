@@ -73,8 +73,7 @@ public enum MovieLens100K {
         let text = try readText(path, encoding: .utf8)
         var rows: [RatingRow] = []
         rows.reserveCapacity(100_000)
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine[...]
+        for (offset, line) in lines(text).enumerated() {
             if line.isEmpty { continue }
             let number = offset + 1
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
@@ -103,8 +102,7 @@ public enum MovieLens100K {
         // u.item is ISO-8859-1 ("Misérables" is byte 0xE9); reading it as UTF-8 would fail or garble.
         let text = try readText(path, encoding: .isoLatin1)
         var items: [Int: (title: String, genres: [String])] = [:]
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine[...]
+        for (offset, line) in lines(text).enumerated() {
             if line.isEmpty { continue }
             let number = offset + 1
             let fields = line.split(separator: "|", omittingEmptySubsequences: false)
@@ -129,6 +127,12 @@ public enum MovieLens100K {
             items[id] = (String(fields[1]), itemGenres)
         }
         return items
+    }
+
+    /// Lines split on LF, CRLF or CR. ("\r\n" is a single Character in Swift, so splitting on
+    /// "\n" alone would never split a CRLF file.)
+    static func lines(_ text: String) -> [Substring] {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     }
 
     static func readText(_ path: String, encoding: String.Encoding) throws -> String {

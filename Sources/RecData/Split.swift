@@ -4,8 +4,19 @@ import RecMath
 public struct Split: Sendable {
     public var train: [Int]
     public var test: [Int]
-    /// Human-readable description of how it was made, e.g. "user-holdout(test_fraction=0.2, seed=42)".
+    /// How the split was made, the same for every fold: "user-holdout(test_fraction=0.2, seed=42)".
     public var method: String
+    /// Which part of a multi-fold scheme this is ("fold 2/5", "u2"), nil for a single split.
+    public var part: String?
+
+    public init(train: [Int], test: [Int], method: String, part: String? = nil) {
+        self.train = train
+        self.test = test
+        self.method = method
+        self.part = part
+    }
+
+    public var description: String { part.map { "\(method) \($0)" } ?? method }
 
     /// SHA-256 over the sorted (user, item, part) rows in original ids: two splits with the same
     /// fingerprint hand every model exactly the same rows.
@@ -62,5 +73,38 @@ public struct UserHoldoutSplitter: Sendable {
         test.sort()
         return Split(train: train, test: test,
                      method: "user-holdout(test_fraction=\(testFraction), seed=\(seed))")
+    }
+}
+
+/// K-fold cross-validation over all interactions, as Surprise's `KFold(shuffle=True)` and
+/// scikit-learn's: the interactions are shuffled once with the seed and cut into k contiguous
+/// folds whose sizes differ by at most one (the first n mod k folds are one larger). Fold f tests on
+/// its own chunk and trains on the rest.
+public struct KFoldSplitter: Sendable {
+    public var folds: Int
+    public var seed: UInt64
+
+    public init(folds: Int, seed: UInt64) {
+        precondition(folds >= 2, "k-fold needs at least 2 folds")
+        self.folds = folds
+        self.seed = seed
+    }
+
+    public func split(_ dataset: Dataset) -> [Split] {
+        // Start from a canonical order (user, item) so the folds do not depend on file order.
+        var order = (0..<dataset.interactionCount).sorted {
+            (dataset.users[$0], dataset.items[$0]) < (dataset.users[$1], dataset.items[$1])
+        }
+        var generator = SeededGenerator(seed: seed)
+        generator.shuffle(&order)
+        let n = order.count, base = n / folds, extra = n % folds
+        var start = 0
+        return (0..<folds).map { fold in
+            let size = base + (fold < extra ? 1 : 0)
+            let test = Array(order[start..<(start + size)]).sorted()
+            let train = (Array(order[..<start]) + Array(order[(start + size)...])).sorted()
+            start += size
+            return Split(train: train, test: test, method: "kfold(folds=\(folds), seed=\(seed))", part: "fold \(fold + 1)/\(folds)")
+        }
     }
 }

@@ -77,10 +77,42 @@ public enum PluginExport {
                 guard let model else { return }
                 Unmanaged<ModelBox>.fromOpaque(model).release()
             },
-            get_extension: { _, _ in nil }
+            get_extension: { ctx, name in
+                guard let name, String(cString: name) == PluginContract.ratingExtension,
+                      PluginBox.from(ctx).predictsRatings else { return nil }
+                return UnsafeRawPointer(PluginExport.ratingTable)
+            }
         ))
         return table
     }
+
+    /// One rating table serves every RatingPredictor type: the model handle says which model it is.
+    // Written once (lazily, thread-safely, as every static) and only read after that.
+    nonisolated(unsafe) private static let ratingTable: UnsafeMutablePointer<rb_rating_v1> = {
+        let table = UnsafeMutablePointer<rb_rating_v1>.allocate(capacity: 1)
+        table.initialize(to: rb_rating_v1(
+            struct_size: UInt32(MemoryLayout<rb_rating_v1>.size),
+            predict: { model, users, items, count, out, err, cap in
+                PluginExport.status(err, cap) {
+                    let box = try ModelBox.from(model)
+                    guard let predictor = box.model as? any RatingPredictor else {
+                        throw PluginError("this model does not predict ratings")
+                    }
+                    guard box.itemCount != nil else { throw PluginError("predict was called before fit") }
+                    guard count >= 0, count == 0 || (users != nil && items != nil && out != nil) else {
+                        throw PluginError("predict was given no buffers")
+                    }
+                    let n = Int(count)
+                    let userIDs = UnsafeBufferPointer(start: users, count: n)
+                    let itemIDs = UnsafeBufferPointer(start: items, count: n)
+                    for k in 0..<n where userIDs[k] < 0 || Int(userIDs[k]) >= box.userCount! || itemIDs[k] < 0 || Int(itemIDs[k]) >= box.itemCount! {
+                        throw PluginError("predict was asked for (user \(userIDs[k]), item \(itemIDs[k])), outside the fitted matrix")
+                    }
+                    try predictor.predict(users: userIDs, items: itemIDs, into: UnsafeMutableBufferPointer(start: out, count: n))
+                }
+            }))
+        return table
+    }()
 
     /// Runs `body`, turning a thrown error into a message in the caller's buffer and `RB_ERROR`.
     private static func status(_ err: UnsafeMutablePointer<CChar>?, _ cap: Int, _ body: () throws -> Void) -> Int32 {
@@ -129,9 +161,11 @@ private final class PluginBox {
     let name: String
     let manifestJSON: UnsafeMutablePointer<CChar>
     let factory: (PluginParameters) throws -> any Recommender
+    let predictsRatings: Bool
 
     init<R: Recommender>(_ type: R.Type) {
         name = R.manifest.name
+        predictsRatings = type is any RatingPredictor.Type
         manifestJSON = strdup(R.manifest.jsonString())
         factory = { try R(parameters: $0) }
     }

@@ -100,7 +100,7 @@ public final class LoadedPlugin: @unchecked Sendable {
 public final class PluginModel {
     public let plugin: LoadedPlugin
     private let table: UnsafePointer<rb_plugin_v1>
-    private let handle: UnsafeMutableRawPointer
+    fileprivate let handle: UnsafeMutableRawPointer
 
     init(plugin: LoadedPlugin, table: UnsafePointer<rb_plugin_v1>, handle: UnsafeMutableRawPointer) {
         self.plugin = plugin
@@ -163,6 +163,34 @@ public final class PluginModel {
         }
         if status != RB_OK {
             throw PluginCallError(plugin: plugin.name, call: "score", message: error.message(orElse: "score returned status \(status)"))
+        }
+    }
+}
+
+extension PluginModel {
+    /// Whether the plugin offers rating prediction (the `rb_rating_v1` extension).
+    public var predictsRatings: Bool { ratingTable != nil }
+
+    private var ratingTable: UnsafePointer<rb_rating_v1>? {
+        guard let raw = plugin.extensionTable(named: PluginContract.ratingExtension) else { return nil }
+        let table = raw.assumingMemoryBound(to: rb_rating_v1.self)
+        guard table.pointee.struct_size >= UInt32(MemoryLayout<rb_rating_v1>.size), table.pointee.predict != nil else { return nil }
+        return table
+    }
+
+    /// Predicts ratings for (user, item) pairs through the plugin's `rb_rating_v1` table.
+    public func predict(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>,
+                        into ratings: UnsafeMutableBufferPointer<Float>) throws {
+        precondition(users.count == items.count && ratings.count >= users.count, "pair buffers differ in length")
+        guard let table = ratingTable else {
+            throw PluginCallError(plugin: plugin.name, call: "predict", message: "the plugin does not offer rating prediction (no rb_rating_v1 extension)")
+        }
+        var error = ErrorBuffer()
+        let status = error.call {
+            table.pointee.predict(handle, users.baseAddress, items.baseAddress, Int64(users.count), ratings.baseAddress, $0, $1)
+        }
+        if status != RB_OK {
+            throw PluginCallError(plugin: plugin.name, call: "predict", message: error.message(orElse: "predict returned status \(status)"))
         }
     }
 }

@@ -116,3 +116,16 @@ public struct FitContext {
 
 /// Thrown by `FitContext.progress` when the host cancels; becomes `RB_CANCELLED`.
 public struct PluginCancelled: Error {}
+
+/// A recommender that also predicts explicit ratings (capability `rating-prediction`).
+/// Exported automatically as the `rb_rating_v1` extension table.
+public protocol RatingPredictor: Recommender {
+    /// Writes `ratings[k]`, the predicted rating of `items[k]` by `users[k]`. The host only asks for
+    /// pairs whose user and item both appear in training, and clips results to the rating scale.
+    func predict(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>,
+                 into ratings: UnsafeMutableBufferPointer<Float>) throws
+}
+
+extension PluginContract {
+    public static let ratingExtension = "rb_rating_v1"
+}

@@ -73,6 +73,19 @@ public final class Ledger: Sendable {
                 t.primaryKey(["runId", "metric", "cutoff", "evaluationProtocol"])
             }
         }
+        migrator.registerMigration("v2: folds and references") { db in
+            try db.alter(table: "experiment") { t in
+                t.add(column: "foldCount", .integer).notNull().defaults(to: 1)
+                t.add(column: "referencesJSON", .text).notNull().defaults(to: "[]")
+                t.add(column: "timingReferencesJSON", .text).notNull().defaults(to: "[]")
+            }
+            try db.alter(table: "run") { t in
+                t.add(column: "fold", .integer).notNull().defaults(to: 0)
+                t.add(column: "splitFingerprint", .text).notNull().defaults(to: "")
+                t.add(column: "trainCount", .integer).notNull().defaults(to: 0)
+                t.add(column: "testCount", .integer).notNull().defaults(to: 0)
+            }
+        }
         return migrator
     }
 
@@ -118,13 +131,13 @@ public final class Ledger: Sendable {
 
     public func experimentNames() throws -> [String] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT name FROM experiment ORDER BY name")
+            try String.fetchAll(db, sql: "SELECT DISTINCT name FROM experiment WHERE finishedAt IS NOT NULL ORDER BY name")
         }
     }
 
     public func runs(experimentID: Int64) throws -> [RunRecord] {
         try pool.read { db in
-            try RunRecord.filter(Column("experimentId") == experimentID).order(Column("position"), Column("id")).fetchAll(db)
+            try RunRecord.filter(Column("experimentId") == experimentID).order(Column("position"), Column("fold"), Column("id")).fetchAll(db)
         }
     }
 

@@ -27,6 +27,12 @@ public struct ExperimentRecord: Codable, Sendable, Equatable, FetchableRecord, M
     public var finishedAt: String?
     /// "running", "completed" (every run succeeded), "completed-with-failures", "aborted".
     public var status: String
+    /// Number of train/test folds each model ran on (1 for a holdout split).
+    public var foldCount: Int = 1
+    /// JSON array of the published values the experiment compares against (see ExperimentFile.Reference).
+    public var referencesJSON: String = "[]"
+    /// JSON array of other tools' timings for the same models (see ExperimentFile.TimingReference).
+    public var timingReferencesJSON: String = "[]"
 
     public init(
         name: String, description: String, filePath: String, fileSHA256: String, fileText: String,
@@ -81,6 +87,11 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var usersEvaluated: Int?
     public var startedAt: String
     public var finishedAt: String
+    /// 0-based fold; the split of that fold, its fingerprint and sizes.
+    public var fold: Int = 0
+    public var splitFingerprint: String = ""
+    public var trainCount: Int = 0
+    public var testCount: Int = 0
 
     public init(
         experimentId: Int64, position: Int, label: String, plugin: String, pluginVersion: String,

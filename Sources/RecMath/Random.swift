@@ -4,6 +4,8 @@
 /// would silently change splits and sampled negatives; everything seeded in recbench goes through
 /// this generator instead.
 
+import Foundation
+
 /// SplitMix64 (Steele, Lea & Flood 2014): used to expand one seed into generator state.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -77,5 +79,20 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             collection.swapAt(collection.startIndex + i, collection.startIndex + j)
             i -= 1
         }
+    }
+}
+
+extension SeededGenerator {
+    /// Standard normal N(0, 1) by the Box–Muller transform: two uniforms, one normal (the second
+    /// normal of the pair is discarded so the generator keeps no cached state).
+    public mutating func nextGaussian() -> Double {
+        // 1 − U lies in (0, 1], so the logarithm is finite.
+        let radius = (-2 * log(1 - nextDouble())).squareRoot()
+        return radius * cos(2 * Double.pi * nextDouble())
+    }
+
+    /// Normal with the given mean and standard deviation.
+    public mutating func nextGaussian(mean: Double, standardDeviation: Double) -> Double {
+        mean + standardDeviation * nextGaussian()
     }
 }

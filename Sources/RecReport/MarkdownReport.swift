@@ -22,19 +22,57 @@ struct MarkdownReport {
 
         out.append("## Results")
         out.append("")
+        let folds = experiment.foldCount
         out.append("Protocol **\(experiment.evaluationProtocol)**, metric definitions v\(experiment.metricsVersion) "
-            + "(see `docs/metrics.md`); means over the users evaluated. Best value per column in bold.")
+            + "(see `docs/metrics.md`)"
+            + (experiment.evaluationProtocol.hasPrefix("rating") ? "; over all test pairs" : "; means over the users evaluated")
+            + (folds > 1 ? "; mean ± standard deviation over \(folds) folds" : "")
+            + ". Best value per column in bold (lowest for rmse and mae).")
         out.append("")
         out.append(contentsOf: resultsTable())
         out.append("")
         out.append("![metrics chart](chart.svg)")
         out.append("")
+        let checks = report.referenceChecks
+        if !checks.isEmpty {
+            let passed = checks.filter(\.passed).count
+            out.append("### Reproduction of published values")
+            out.append("")
+            out.append("\(passed) of \(checks.count) within tolerance.")
+            out.append("")
+            out.append("| model | metric | published | measured | delta | tolerance | verdict | source |")
+            out.append("|---|---|---:|---:|---:|---:|---|---|")
+            for check in checks {
+                let measured = check.measured.map { String(format: "%.4f", $0) } ?? "-"
+                let delta = check.delta.map { String(format: "%+.4f", $0) } ?? "-"
+                out.append("| \(cell(check.model)) | \(check.metric) | \(String(format: "%.4f", check.published)) | \(measured) | \(delta) | "
+                    + "±\(String(format: "%.4f", check.tolerance)) | \(check.passed ? "PASS" : "**FAIL**") | \(oneLine(check.source)) |")
+            }
+            out.append("")
+        }
+        let timings = report.timingChecks
+        if !timings.isEmpty {
+            out.append("### Time beside other tools")
+            out.append("")
+            out.append("Fit plus prediction/scoring, summed over all folds, on this machine.")
+            out.append("")
+            out.append("| model | recbench (s) | other (s) | speed-up | aim | source |")
+            out.append("|---|---:|---:|---:|---|---|")
+            for timing in timings {
+                let ours = timing.ours.map { String(format: "%.3f", $0) } ?? "-"
+                let speedup = timing.speedup.map { String(format: "%.1f×", $0) } ?? "-"
+                let aim = String(format: "≥ %.0f× ", timing.targetSpeedup) + (timing.metTarget ? "met" : "**missed**")
+                out.append("| \(cell(timing.model)) | \(ours) | \(String(format: "%.2f", timing.theirs)) | \(speedup) | \(aim) | \(oneLine(timing.source)) |")
+            }
+            out.append("")
+        }
         let failed = report.runs.filter { $0.status != "ok" }
         if !failed.isEmpty {
             out.append("### Failed runs")
             out.append("")
             for run in failed {
-                out.append("- **\(run.label)** (\(run.plugin) \(run.pluginVersion)): \(oneLine(run.error ?? "unknown error"))")
+                let fold = experiment.foldCount > 1 ? ", fold \(run.fold + 1)" : ""
+                out.append("- **\(run.label)** (\(run.plugin) \(run.pluginVersion)\(fold)): \(oneLine(run.error ?? "unknown error"))")
             }
             out.append("")
         }
@@ -53,21 +91,44 @@ struct MarkdownReport {
         out.append("| machine | \(environmentSummary()) |")
         out.append("")
 
-        out.append("## Runs")
+        out.append("## Models")
         out.append("")
-        out.append("| model | plugin | version | parameters | seed | status | fit (s) | evaluation (s) | users |")
+        let unit = experiment.evaluationProtocol.hasPrefix("rating") ? "test pairs" : "users"
+        out.append("Times are totals over \(experiment.foldCount > 1 ? "the \(experiment.foldCount) folds" : "the run") (fit; evaluation = scoring or prediction plus metrics).")
+        out.append("")
+        out.append("| model | plugin | version | parameters | seed | status | fit (s) | evaluation (s) | \(unit) |")
         out.append("|---|---|---|---|---|---|---:|---:|---:|")
-        for run in report.runs {
-            out.append("| \(run.label) | \(run.plugin) | \(run.pluginVersion) | `\(run.params)` | \(run.seed) | \(run.status) | "
-                + "\(seconds(run.fitSeconds)) | \(seconds(run.evalSeconds)) | \(run.usersEvaluated.map(String.init) ?? "-") |")
+        for model in report.models {
+            let run = model.first
+            let status = model.succeeded ? "ok" : "\(model.runs.filter { $0.status != "ok" }.count) of \(model.runs.count) failed"
+            let evaluated = model.runs.compactMap(\.usersEvaluated)
+            out.append("| \(cell(model.label)) | \(run.plugin) | \(run.pluginVersion) | `\(cell(run.params))` | \(run.seed) | \(status) | "
+                + "\(seconds(model.runs.contains { $0.fitSeconds != nil } ? model.fitSeconds : nil)) | "
+                + "\(seconds(model.runs.contains { $0.evalSeconds != nil } ? model.evalSeconds : nil)) | "
+                + "\(evaluated.isEmpty ? "-" : grouped(evaluated.reduce(0, +) / evaluated.count)) |")
         }
         out.append("")
+        if let unknown = unknownPairsNote() {
+            out.append(unknown)
+            out.append("")
+        }
         out.append("Plugin binaries (SHA-256):")
         out.append("")
-        for run in report.runs {
+        var listed = Set<String>()
+        for model in report.models where listed.insert(model.first.pluginSHA256 + model.first.plugin).inserted {
+            let run = model.first
             out.append("- \(run.plugin) \(run.pluginVersion): `\(run.pluginSHA256)` (`\((run.pluginPath as NSString).lastPathComponent)`)")
         }
         out.append("")
+        if experiment.foldCount > 1 {
+            out.append("Folds (train / test interactions, split fingerprint):")
+            out.append("")
+            let firstModel = report.models[0]
+            for run in firstModel.runs {
+                out.append("- fold \(run.fold + 1): \(grouped(run.trainCount)) / \(grouped(run.testCount)), `\(run.splitFingerprint)`")
+            }
+            out.append("")
+        }
 
         out.append("## Experiment file")
         out.append("")
@@ -80,23 +141,37 @@ struct MarkdownReport {
 
     private func resultsTable() -> [String] {
         let columns = report.columns
-        let runs = report.succeeded
-        guard !columns.isEmpty, !runs.isEmpty else { return ["No run finished successfully."] }
-        var best: [Double] = columns.map { column in
-            runs.compactMap { report.value(run: $0, metric: column.metric, cutoff: column.cutoff) }.max() ?? .nan
+        let models = report.models.filter(\.succeeded)
+        guard !columns.isEmpty, !models.isEmpty else { return ["No model finished all its runs successfully."] }
+        let showStd = report.experiment.foldCount > 1
+        func rounded(_ value: Double) -> Double { (value * 10_000).rounded() / 10_000 }
+        let best: [Double?] = columns.map { column in
+            let means = models.compactMap { report.aggregate($0, column)?.mean }.map(rounded)
+            return column.lowerIsBetter ? means.min() : means.max()
         }
-        best = best.map { ($0 * 10_000).rounded() / 10_000 }
-        var lines = ["| model | " + columns.map { "\($0.metric)@\($0.cutoff)" }.joined(separator: " | ") + " |"]
+        var lines = ["| model | " + columns.map(\.label).joined(separator: " | ") + " |"]
         lines.append("|---|" + String(repeating: "---:|", count: columns.count))
-        for run in runs {
+        for model in models {
             let cells = columns.enumerated().map { index, column -> String in
-                guard let value = report.value(run: run, metric: column.metric, cutoff: column.cutoff) else { return "-" }
-                let text = String(format: "%.4f", value)
-                return (value * 10_000).rounded() / 10_000 == best[index] && runs.count > 1 ? "**\(text)**" : text
+                guard let (mean, std) = report.aggregate(model, column) else { return "-" }
+                var text = String(format: "%.4f", mean)
+                if models.count > 1, rounded(mean) == best[index] { text = "**\(text)**" }
+                return showStd ? text + String(format: " ± %.4f", std) : text
             }
-            lines.append("| \(run.label) | " + cells.joined(separator: " | ") + " |")
+            lines.append("| \(cell(model.label)) | " + cells.joined(separator: " | ") + " |")
         }
         return lines
+    }
+
+    /// Rating protocol: how many test pairs no model was asked about (unknown user or item).
+    private func unknownPairsNote() -> String? {
+        guard let model = report.models.first(where: \.succeeded) else { return nil }
+        let counts = model.runs.compactMap { report.metrics[$0.id!]?.first { $0.metric == "unknown_pairs" }?.value }
+        guard !counts.isEmpty else { return nil }
+        let who = report.experiment.evaluationProtocol == "rating:model-fallback"
+            ? "were predicted by each model's own fallback, as in Surprise (e.g. μ + b_u for an unknown item)"
+            : "were predicted with the training mean, without asking the model"
+        return "Test pairs whose user or item had no training rating \(who): \(grouped(Int(counts.reduce(0, +)))) over all folds."
     }
 
     private func datasetSummary() -> String {
@@ -120,6 +195,10 @@ struct MarkdownReport {
         switch name {
         case "full-ranking":
             return "full-ranking — every item scored for every test user; the user's training items masked; top-K by the host, ties broken by ascending item index"
+        case "rating":
+            return "rating — RMSE and MAE over all test pairs; predictions clipped to the rating scale; pairs with an unknown user or item predicted with the training mean"
+        case "rating:model-fallback":
+            return "rating:model-fallback — RMSE and MAE over all test pairs; predictions clipped to the rating scale; every pair predicted by the model, which applies its own fallback for an unknown user or item (Surprise's convention)"
         default:
             return name
         }
@@ -130,6 +209,9 @@ struct MarkdownReport {
     }
 
     private func seconds(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "-" }
+
+    /// Text safe inside a Markdown table cell.
+    private func cell(_ text: String) -> String { oneLine(text) }
 
     private func oneLine(_ text: String) -> String {
         text.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")

@@ -44,16 +44,15 @@ public struct ReportWriter {
     }
 
     func csv(_ report: ExperimentReport) -> String {
-        var lines = ["model,plugin,plugin_version,status,metric,cutoff,protocol,definition_version,value"]
+        var lines = ["model,plugin,plugin_version,fold,status,metric,cutoff,protocol,definition_version,value"]
         for run in report.runs {
+            let head = [run.label, run.plugin, run.pluginVersion, String(run.fold + 1), run.status]
             let records = report.metrics[run.id!] ?? []
-            if records.isEmpty {
-                lines.append([run.label, run.plugin, run.pluginVersion, run.status, "", "", "", "", ""].map(csvField).joined(separator: ","))
-            }
+            if records.isEmpty { lines.append((head + ["", "", "", "", ""]).map(csvField).joined(separator: ",")) }
             for record in records.sorted(by: { ($0.metric, $0.cutoff) < ($1.metric, $1.cutoff) }) {
-                lines.append([run.label, run.plugin, run.pluginVersion, run.status, record.metric, String(record.cutoff),
-                              record.evaluationProtocol, String(record.definitionVersion),
-                              String(format: "%.6f", record.value)].map(csvField).joined(separator: ","))
+                lines.append((head + [record.metric, String(record.cutoff), record.evaluationProtocol,
+                                      String(record.definitionVersion), String(format: "%.6f", record.value)])
+                    .map(csvField).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

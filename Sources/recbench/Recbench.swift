@@ -70,7 +70,10 @@ extension Recbench {
                 items, picks the top K and computes the metrics.
 
                 A model that fails is recorded as a failed run with its error; the others still run.
-                Exit status: 0 all runs succeeded, 1 the experiment could not run, 2 some runs failed.
+                With --check, every published value the file lists ([[reference]]) must be reproduced
+                within its tolerance.
+                Exit status: 0 all runs succeeded, 1 the experiment could not run, 2 some runs failed,
+                3 (with --check) some published value was not reproduced.
 
                 Example:
                   RECBENCH_DATA_DIR=../shared/datasets recbench run experiments/quickstart.toml
@@ -87,6 +90,9 @@ extension Recbench {
         @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
         var quiet = false
 
+        @Flag(help: "Fail (exit 3) when a published value listed in the file is not reproduced within its tolerance.")
+        var check = false
+
         func run() throws {
             let console = Console(quiet: quiet)
             do {
@@ -102,6 +108,16 @@ extension Recbench {
                     console.info("Report: \(folder)/README.md")
                 }
                 if outcome.runs.contains(where: { $0.status != "ok" }) { throw ExitCode(2) }
+                if check {
+                    let checks = try ExperimentReport.load(experiment: experiment.name, from: Ledger(path: common.ledgerPath)).referenceChecks
+                    let failed = checks.filter { !$0.passed }
+                    for failure in failed {
+                        let measured = failure.measured.map { String(format: "%.4f", $0) } ?? "no value"
+                        console.warning("not reproduced: \(failure.model) \(failure.metric) = \(measured), published \(failure.published) ± \(failure.tolerance)")
+                    }
+                    console.info("Reproduction: \(checks.count - failed.count) of \(checks.count) published values within tolerance")
+                    if !failed.isEmpty { throw ExitCode(3) }
+                }
             } catch let exit as ExitCode {
                 throw exit
             } catch {

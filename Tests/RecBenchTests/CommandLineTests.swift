@@ -158,7 +158,7 @@ import Testing
         let random = try value("Random", "precision")
         #expect(random > 0.005 && random < 0.03, "Random precision@10 = \(random)")
         #expect(try value("DampedMean", "ndcg") > random)
-        #expect(csv.contains("Failing at fit,Failing,1.0.0,failed"))
+        #expect(csv.contains("Failing at fit,Failing,1.0.0,1,failed"))
 
         let readme = try String(contentsOfFile: reports + "/e2e/README.md", encoding: .utf8)
         #expect(readme.contains("### Failed runs"))

@@ -34,13 +34,71 @@ import Testing
         #expect(file.name == "tiny")
         #expect(file.seed == 42)
         #expect(file.split.seed == 42, "the split takes the experiment seed when it has none")
-        #expect(file.split.testFraction == 0.25)
+        guard case .userHoldout(let testFraction) = file.split.method else {
+            Issue.record("expected a user-holdout split, got \(file.split.method)")
+            return
+        }
+        #expect(testFraction == 0.25)
         #expect(file.evaluation.cutoffs == [10, 5], "repeated cutoffs are dropped, order kept")
         #expect(file.evaluation.metrics.count == 6, "no metrics key means all of them")
         #expect(file.models.map(\.label) == ["Popularity", "Random 7"])
         #expect(file.models.map(\.seed) == [42, 7])
         #expect(file.models[1].params == ["seed": .int(3)])
         #expect(file.models[1].paramPositions["seed"]?.line == 22)
+    }
+
+    static let rating = """
+        [experiment]
+        name = "surprise"
+
+        [dataset]
+        name = "ml-100k"
+
+        [split]
+        method = "kfold"
+        folds = 5
+
+        [evaluation]
+        protocol = "rating"
+
+        [[models]]
+        plugin = "SVD"
+
+        [[reference]]
+        model = "SVD"
+        metric = "rmse"
+        value = 0.934
+        tolerance = 0.005
+        source = "Surprise benchmark"
+        """
+
+    @Test func parsesTheRatingProtocolFoldsAndReferences() throws {
+        let file = try ExperimentFile.parse(Self.rating, path: "surprise.toml")
+        #expect(file.evaluation.isRating)
+        #expect(file.evaluation.ratingMetrics == [.rmse, .mae])
+        #expect(file.evaluation.ratingScale == 1...5)
+        guard case .kFold(let folds) = file.split.method else {
+            Issue.record("expected k-fold, got \(file.split.method)")
+            return
+        }
+        #expect(folds == 5)
+        #expect(file.references.count == 1)
+        #expect(file.references[0].metric == "rmse" && file.references[0].value == 0.934 && file.references[0].tolerance == 0.005)
+    }
+
+    @Test(arguments: [
+        ("protocol = \"rating\"", "protocol = \"rating\"\ncutoffs = [10]",
+         "surprise.toml:13:11: cutoffs apply to ranking protocols; the rating protocol measures rmse and mae over all test pairs"),
+        ("model = \"SVD\"", "model = \"SVDD\"", "surprise.toml:18:9: reference to model \"SVDD\", which is not a label in this file (did you mean \"SVD\"?)"),
+        ("metric = \"rmse\"", "metric = \"ndcg@10\"", "surprise.toml:19:10: reference metric \"ndcg@10\" is not evaluated by this experiment; it evaluates: rmse, mae"),
+        ("folds = 5", "folds = 1", "surprise.toml:9:9: folds must be between 2 and 100, got 1"),
+        ("method = \"kfold\"\nfolds = 5", "method = \"predefined\"\nset = \"u1-u6\"", "surprise.toml:9:7: unknown set \"u1-u6\" (did you mean \"u1-u5\"?); this version knows: u1-u5, ua-ub"),
+    ])
+    func ratingMistakesAreLocated(original: String, replacement: String, message: String) throws {
+        let text = Self.rating.replacingOccurrences(of: original, with: replacement)
+        #expect(text != Self.rating)
+        let error = #expect(throws: ExperimentError.self) { try ExperimentFile.parse(text, path: "surprise.toml") }
+        #expect(error?.description == message)
     }
 
     @Test func theQuickstartFileParses() throws {
@@ -55,10 +113,10 @@ import Testing
         ("name = \"tiny\"", "name = \"tiny\"\nnmae = \"x\"", "tiny.toml:3:1: unknown key \"nmae\" in [experiment] (did you mean \"name\"?)"),
         ("test_fraction = 0.25", "test_fraction = 1.5", "tiny.toml:9:17: test_fraction must be between 0 and 1 (exclusive), got 1.5"),
         ("test_fraction = 0.25", "test_fraction = \"0.2\"", "tiny.toml:9:17: test_fraction must be a number, not string"),
-        ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout"),
+        ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout, kfold, predefined"),
         ("name = \"ml-100k\"", "name = \"ml-1oo\"", "tiny.toml:5:8: unknown name \"ml-1oo\"; this version knows: ml-100k"),
         ("cutoffs = [10, 5, 10]", "cutoffs = [10, 0]", "tiny.toml:12:16: cutoffs must be positive integers (at most 10000)"),
-        ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr"),
+        ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown ranking metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr"),
         ("label = \"Random 7\"", "label = \"Popularity\"", "tiny.toml:19:9: two models are labelled \"Popularity\"; give each a distinct label = \"...\""),
         ("[split]", "[splitt]", "tiny.toml:7:2: unknown key \"splitt\" in the experiment file (did you mean \"split\"?)"),
         ("seed = 7", "seed = -1", "tiny.toml:20:8: seed must be a non-negative integer, got -1"),

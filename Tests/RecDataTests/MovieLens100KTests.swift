@@ -223,16 +223,45 @@ struct MovieLens100KReaderTests {
         #expect(dataset.itemTitles == expectedTitles)
     }
 
-    @Test("CRLF line ends are tolerated in u.data and u.item")
-    func crlf() throws {
-        let fixture = try Fixture(uData: lines(ratingLines, ending: "\r\n"), uItem: lines(itemLines, ending: "\r\n"))
+    // KNOWN BUG (reported): both readers split the decoded text with `split(separator: "\n")`, but in
+    // a Swift String "\r\n" is ONE Character (a single grapheme cluster) that is not equal to "\n",
+    // so a CRLF file is never split into lines and the `hasSuffix("\r")` strip never fires. A CRLF
+    // u.data with 6 lines fails with "u.data:1: expected 4 tab-separated fields …, found 19".
+    @Test("CRLF line ends are tolerated in u.data")
+    func crlfRatings() throws {
+        let fixture = try Fixture(uData: lines(ratingLines, ending: "\r\n"), uItem: lines(itemLines))
         defer { fixture.remove() }
-        let dataset = try MovieLens100K.load(from: fixture.directory)
-        #expect(dataset.userIDs == ["3", "7", "42", "100"])
-        #expect(dataset.itemIDs == ["5", "9", "20", "310"])
-        #expect(rows(dataset) == expectedRows)
-        #expect(dataset.itemTitles == expectedTitles)
-        #expect(dataset.itemGenres == expectedGenres)
+        do {
+            let dataset = try MovieLens100K.load(from: fixture.directory)
+            #expect(dataset.userIDs == ["3", "7", "42", "100"])
+            #expect(dataset.itemIDs == ["5", "9", "20", "310"])
+            #expect(rows(dataset) == expectedRows)
+        }
+    }
+
+    @Test("CRLF line ends are tolerated in u.item")
+    func crlfItems() throws {
+        let fixture = try Fixture(uData: lines(ratingLines), uItem: lines(itemLines, ending: "\r\n"))
+        defer { fixture.remove() }
+        do {
+            let dataset = try MovieLens100K.load(from: fixture.directory)
+            #expect(dataset.itemIDs == ["5", "9", "20", "310"])
+            #expect(dataset.itemTitles == expectedTitles)
+            #expect(dataset.itemGenres == expectedGenres)
+        }
+    }
+
+    @Test("a CRLF file is read exactly like the LF one (same fingerprint)")
+    func crlfFingerprint() throws {
+        let lf = try Fixture(uData: lines(ratingLines), uItem: lines(itemLines))
+        defer { lf.remove() }
+        let crlf = try Fixture(uData: lines(ratingLines, ending: "\r\n"), uItem: lines(itemLines, ending: "\r\n"))
+        defer { crlf.remove() }
+        let expected = try MovieLens100K.load(from: lf.directory).fingerprint()
+        do {
+            let fingerprint = try MovieLens100K.load(from: crlf.directory).fingerprint()
+            #expect(fingerprint == expected)
+        }
     }
 }
 

@@ -265,3 +265,68 @@ struct UserHoldoutSplitTests {
         }
     }
 }
+
+// MARK: - K-fold
+
+@Suite("KFoldSplitter")
+struct KFoldSplitTests {
+    // 41 interactions: k = 5 → 41 = 5·8 + 1, the first fold one larger: 9, 8, 8, 8, 8;
+    // k = 3 → 41 = 3·13 + 2: 14, 14, 13; k = 2 → 21, 20; k = 41 → one each.
+    @Test("fold sizes differ by at most one, the first n mod k folds larger", arguments: [
+        (5, [9, 8, 8, 8, 8]),
+        (3, [14, 14, 13]),
+        (2, [21, 20]),
+        (41, Array(repeating: 1, count: 41)),
+    ])
+    func foldSizes(folds: Int, sizes: [Int]) {
+        let splits = KFoldSplitter(folds: folds, seed: 42).split(sample())
+        #expect(splits.count == folds)
+        #expect(splits.map(\.test.count) == sizes)
+        #expect(splits.map(\.train.count) == sizes.map { 41 - $0 })
+    }
+
+    @Test("test folds partition the interactions; each train is the complement of its test")
+    func partition() {
+        let splits = KFoldSplitter(folds: 5, seed: 7).split(sample())
+        #expect(splits.flatMap(\.test).sorted() == Array(0..<41))
+        for split in splits {
+            #expect(split.test == split.test.sorted())
+            #expect(split.train == split.train.sorted())
+            #expect(Set(split.train).isDisjoint(with: split.test))
+            #expect((split.train + split.test).sorted() == Array(0..<41))
+        }
+    }
+
+    @Test("method and part name the scheme and the fold")
+    func names() {
+        let splits = KFoldSplitter(folds: 3, seed: 42).split(sample())
+        #expect(splits.map(\.method) == Array(repeating: "kfold(folds=3, seed=42)", count: 3))
+        #expect(splits.map(\.part) == ["fold 1/3", "fold 2/3", "fold 3/3"])
+        #expect(splits[1].description == "kfold(folds=3, seed=42) fold 2/3")
+        // A holdout split has no part; its description is its method.
+        let holdout = UserHoldoutSplitter(testFraction: 0.2, seed: 42).split(sample())
+        #expect(holdout.part == nil)
+        #expect(holdout.description == "user-holdout(test_fraction=0.2, seed=42)")
+    }
+
+    @Test("same seed → same folds; different seed → different folds; row order does not matter")
+    func determinism() {
+        let dataset = sample()
+        let a = KFoldSplitter(folds: 5, seed: 11).split(dataset)
+        let b = KFoldSplitter(folds: 5, seed: 11).split(dataset)
+        let c = KFoldSplitter(folds: 5, seed: 12).split(dataset)
+        #expect(a.map(\.test) == b.map(\.test))
+        #expect(a.map { $0.fingerprint(of: dataset) } == b.map { $0.fingerprint(of: dataset) })
+        #expect(a.map { pairs($0.test, dataset) } != c.map { pairs($0.test, dataset) })
+        // Five folds of one dataset are five different splits.
+        #expect(Set(a.map { $0.fingerprint(of: dataset) }).count == 5)
+
+        let canonical = sample(canonicalRows)
+        let reversed = sample(scrambledRows.reversed())
+        let fromCanonical = KFoldSplitter(folds: 5, seed: 11).split(canonical)
+        let fromReversed = KFoldSplitter(folds: 5, seed: 11).split(reversed)
+        #expect(a.map { pairs($0.test, dataset) } == fromCanonical.map { pairs($0.test, canonical) })
+        #expect(a.map { pairs($0.test, dataset) } == fromReversed.map { pairs($0.test, reversed) })
+        #expect(a.map { $0.fingerprint(of: dataset) } == fromReversed.map { $0.fingerprint(of: reversed) })
+    }
+}

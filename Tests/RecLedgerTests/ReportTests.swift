@@ -63,6 +63,51 @@ private func makeDemoLedger(at path: String) throws -> Ledger {
     return ledger
 }
 
+/// A two-fold rating-protocol experiment ("folds-demo") with published reference values:
+/// - svd      (position 0): rmse 0.93 / 0.95, mae 0.73 / 0.75, unknown_pairs 3 / 2
+/// - baseline (position 1): rmse 0.9442 / 0.9458, mae 0.7301 / 0.7319, unknown_pairs 3 / 2
+/// - flaky    (position 2): fold 1 ok (rmse 0.5), fold 2 failed ("boom")
+private func makeFoldLedger(at path: String) throws -> Ledger {
+    let ledger = try Ledger(path: path)
+    var experiment = makeExperiment(name: "folds-demo", fileText: "name = \"folds-demo\"\n")
+    experiment.evaluationProtocol = "rating"
+    experiment.foldCount = 2
+    experiment.referencesJSON = #"""
+        [{"model":"svd","metric":"rmse","value":0.934,"tolerance":0.01,"source":"Surprise docs"},
+         {"model":"svd","metric":"mae","value":0.75,"tolerance":0.01,"source":"boundary"},
+         {"model":"baseline","metric":"mae","value":0.7,"tolerance":0.02,"source":"paper | table 2"},
+         {"model":"flaky","metric":"rmse","value":0.5,"tolerance":0.1,"source":"x"}]
+        """#
+    let id = try #require(try ledger.insert(experiment).id)
+
+    func run(_ position: Int, _ label: String, _ plugin: String, fold: Int, status: String = "ok", error: String? = nil,
+             fit: Double?, eval: Double?) -> RunRecord {
+        var record = makeRun(experimentId: id, position: position, label: label, plugin: plugin, version: position == 2 ? "0.1.0" : "1.0.0",
+                             sha: String(repeating: ["aa", "bb", "cc"][position], count: 32), status: status, error: error,
+                             fit: fit, eval: eval, users: status == "ok" ? 20_000 : nil)
+        record.fold = fold
+        record.splitFingerprint = String(repeating: ["f1", "f2"][fold], count: 32)
+        record.trainCount = 80_000
+        record.testCount = 20_000
+        return record
+    }
+    func rating(_ name: String, _ value: Double) -> MetricRecord { metric(name, 0, value, protocol: "rating") }
+
+    // Inserted out of order; the ledger returns them by position, then fold.
+    try ledger.insert(run(1, "baseline", "BaselineOnly", fold: 1, fit: 0.125, eval: 0.25),
+                      metrics: [rating("rmse", 0.9458), rating("mae", 0.7319), rating("unknown_pairs", 2)])
+    try ledger.insert(run(0, "svd", "SVD", fold: 1, fit: 2.5, eval: 0.5),
+                      metrics: [rating("rmse", 0.95), rating("mae", 0.75), rating("unknown_pairs", 2)])
+    try ledger.insert(run(2, "flaky", "Flaky", fold: 1, status: "failed", error: "boom", fit: nil, eval: nil), metrics: [])
+    try ledger.insert(run(0, "svd", "SVD", fold: 0, fit: 1.5, eval: 0.25),
+                      metrics: [rating("rmse", 0.93), rating("mae", 0.73), rating("unknown_pairs", 3)])
+    try ledger.insert(run(1, "baseline", "BaselineOnly", fold: 0, fit: 0.125, eval: 0.25),
+                      metrics: [rating("rmse", 0.9442), rating("mae", 0.7301), rating("unknown_pairs", 3)])
+    try ledger.insert(run(2, "flaky", "Flaky", fold: 0, fit: 1.0, eval: 0.5), metrics: [rating("rmse", 0.5)])
+    try ledger.finish(experimentID: id, status: "completed-with-failures", at: "2025-01-02T03:09:00Z")
+    return ledger
+}
+
 private let reportFiles = ["README.md", "metrics.csv", "chart.gp", "chart.svg", "chart.png"]
 
 private func contents(of folder: URL) throws -> [String: Data] {
@@ -148,9 +193,11 @@ struct ReportTests {
         ]
         let start = try #require(lines.firstIndex(of: table[0]), "results table header missing:\n\(readme)")
         #expect(Array(lines[start..<min(start + 6, lines.count)]) == table + [""])
-        #expect(!readme.contains("| broken | "), "the failed run must not be in the results table")
-        let resultsSection = lines[..<start].contains("## Results")
-        #expect(resultsSection)
+        // The failed run has no row between "## Results" and "## Setup" (it is listed under Models).
+        let results = try #require(lines.firstIndex(of: "## Results"))
+        let setup = try #require(lines.firstIndex(of: "## Setup"))
+        #expect(results < start && start < setup)
+        #expect(!lines[results..<setup].contains { $0.hasPrefix("| broken") })
 
         // The failed run and its error (made one line, the pipe escaped).
         #expect(lines.contains("### Failed runs"))
@@ -165,11 +212,17 @@ struct ReportTests {
         #expect(lines.contains("| recbench | 0.1.0 |"))
         #expect(lines.contains("| machine | Test CPU, 2 cores, Linux |"))
 
-        // Runs, in position order, the failed one included; seconds to 3 decimals.
+        // Models, in position order, the failed one included; seconds to 3 decimals; one fold, so
+        // the failed model is "1 of 1 failed".
+        #expect(lines.contains("## Models"))
+        #expect(lines.contains("| model | plugin | version | parameters | seed | status | fit (s) | evaluation (s) | users |"))
         #expect(lines.contains("| pop | Popularity | 1.0.0 | `{}` | 42 | ok | 0.500 | 2.250 | 943 |"))
         #expect(lines.contains(#"| random | Random | 1.0.0 | `{"seed":7}` | 7 | ok | 0.000 | 1.500 | 943 |"#))
-        #expect(lines.contains("| broken | Broken | 0.1.0 | `{}` | 42 | failed | - | - | - |"))
+        #expect(lines.contains("| broken | Broken | 0.1.0 | `{}` | 42 | 1 of 1 failed | - | - | - |"))
         #expect(lines.contains(#"| mf, k=64 | MF | 2.1.0 | `{"factors":64}` | 42 | ok | 12.250 | 3.125 | 940 |"#))
+        // A single split: no fold list, no reference table.
+        #expect(!readme.contains("Folds ("))
+        #expect(!readme.contains("### Reproduction of published values"))
         let runRows = lines.filter { $0.hasPrefix("| pop | Popularity") || $0.hasPrefix("| random | Random") || $0.hasPrefix("| broken | Broken") || $0.hasPrefix("| mf, k=64 | MF") }
         #expect(runRows.map { $0.split(separator: "|")[0].trimmingCharacters(in: .whitespaces) } == ["pop", "random", "broken", "mf, k=64"])
 
@@ -210,21 +263,21 @@ struct ReportTests {
         let csv = try text(folder, "metrics.csv")
         #expect(csv.hasSuffix("\n"))
         let lines = csv.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
-        #expect(lines.first == "model,plugin,plugin_version,status,metric,cutoff,protocol,definition_version,value")
-        // Values to 6 decimals; the label with a comma is quoted.
+        #expect(lines.first == "model,plugin,plugin_version,fold,status,metric,cutoff,protocol,definition_version,value")
+        // Values to 6 decimals; the label with a comma is quoted; fold is 1-based.
         let expectedRows = [
-            "pop,Popularity,1.0.0,ok,precision,10,full-ranking,1,0.210340",
-            "pop,Popularity,1.0.0,ok,recall,10,full-ranking,1,0.108710",
-            "pop,Popularity,1.0.0,ok,ndcg,5,full-ranking,1,0.303110",
-            "pop,Popularity,1.0.0,ok,ndcg,10,full-ranking,1,0.245680",
-            "random,Random,1.0.0,ok,precision,10,full-ranking,1,0.015810",
-            "random,Random,1.0.0,ok,recall,10,full-ranking,1,0.007420",
-            "random,Random,1.0.0,ok,ndcg,10,full-ranking,1,0.019030",
-            "broken,Broken,0.1.0,failed,,,,,",
-            #""mf, k=64",MF,2.1.0,ok,precision,10,full-ranking,1,0.198770"#,
-            #""mf, k=64",MF,2.1.0,ok,recall,10,full-ranking,1,0.133020"#,
-            #""mf, k=64",MF,2.1.0,ok,ndcg,5,full-ranking,1,0.288470"#,
-            #""mf, k=64",MF,2.1.0,ok,ndcg,10,full-ranking,1,0.261190"#,
+            "pop,Popularity,1.0.0,1,ok,precision,10,full-ranking,1,0.210340",
+            "pop,Popularity,1.0.0,1,ok,recall,10,full-ranking,1,0.108710",
+            "pop,Popularity,1.0.0,1,ok,ndcg,5,full-ranking,1,0.303110",
+            "pop,Popularity,1.0.0,1,ok,ndcg,10,full-ranking,1,0.245680",
+            "random,Random,1.0.0,1,ok,precision,10,full-ranking,1,0.015810",
+            "random,Random,1.0.0,1,ok,recall,10,full-ranking,1,0.007420",
+            "random,Random,1.0.0,1,ok,ndcg,10,full-ranking,1,0.019030",
+            "broken,Broken,0.1.0,1,failed,,,,,",
+            #""mf, k=64",MF,2.1.0,1,ok,precision,10,full-ranking,1,0.198770"#,
+            #""mf, k=64",MF,2.1.0,1,ok,recall,10,full-ranking,1,0.133020"#,
+            #""mf, k=64",MF,2.1.0,1,ok,ndcg,5,full-ranking,1,0.288470"#,
+            #""mf, k=64",MF,2.1.0,1,ok,ndcg,10,full-ranking,1,0.261190"#,
         ]
         #expect(lines.count == 1 + expectedRows.count)
         #expect(lines.dropFirst().sorted() == expectedRows.sorted())
@@ -257,6 +310,72 @@ struct ReportTests {
         let png = try Data(contentsOf: folder.appendingPathComponent("chart.png"))
         #expect(png.count > 8)
         #expect(Array(png.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    }
+
+    @Test("folds: mean ± sample std, lowest rmse/mae in bold, failed fold excludes the model, reference checks")
+    func foldsAndReferences() throws {
+        let root = try makeTemporaryFolder("report")
+        defer { removeTemporaryFolder(root) }
+        let ledger = try makeFoldLedger(at: root.appendingPathComponent("ledger.sqlite").path)
+        let report = try ExperimentReport.load(experiment: "folds-demo", from: ledger)
+        #expect(report.runs.map { "\($0.label)#\($0.fold)" } == ["svd#0", "svd#1", "baseline#0", "baseline#1", "flaky#0", "flaky#1"])
+        #expect(report.models.map(\.label) == ["svd", "baseline", "flaky"])
+        #expect(report.models.map(\.succeeded) == [true, true, false])
+        // unknown_pairs is bookkeeping, not a column; rmse before mae; cutoff 0 → bare name.
+        #expect(report.columns.map(\.label) == ["rmse", "mae"])
+
+        let folder = root.appendingPathComponent("out")
+        _ = try ReportWriter().write(report, to: folder, command: "recbench report folds-demo")
+        let readme = try text(folder, "README.md")
+        let lines = readme.components(separatedBy: "\n")
+
+        #expect(readme.contains("; over all test pairs; mean ± standard deviation over 2 folds."))
+        // svd:      rmse mean 0.94,   sample std |0.95 − 0.93| / √2 = 0.014142 → 0.0141; mae 0.74, 0.0141
+        // baseline: rmse mean 0.945,  std 0.0016 / √2 = 0.001131 → 0.0011;  mae 0.731, std 0.0018 / √2 = 0.001273 → 0.0013
+        // Lower is better for both: rmse best svd (0.9400), mae best baseline (0.7310).
+        // flaky failed one fold: no row, and its 0.5 rmse on the other fold must not count as best.
+        let table = [
+            "| model | rmse | mae |",
+            "|---|---:|---:|",
+            "| svd | **0.9400** ± 0.0141 | 0.7400 ± 0.0141 |",
+            "| baseline | 0.9450 ± 0.0011 | **0.7310** ± 0.0013 |",
+            "",
+        ]
+        let start = try #require(lines.firstIndex(of: table[0]), "results table missing:\n\(readme)")
+        #expect(Array(lines[start..<min(start + table.count, lines.count)]) == table)
+
+        // References: svd rmse 0.9400 − 0.934 = +0.0060 ≤ 0.01 PASS; svd mae 0.7400 − 0.75 = −0.0100,
+        // exactly the tolerance at 4 decimals → PASS; baseline mae 0.7310 − 0.7 = +0.0310 > 0.02 FAIL;
+        // flaky has a failed fold → not measured → FAIL. 2 of 4.
+        #expect(lines.contains("### Reproduction of published values"))
+        #expect(lines.contains("2 of 4 within tolerance."))
+        #expect(lines.contains("| svd | rmse | 0.9340 | 0.9400 | +0.0060 | ±0.0100 | PASS | Surprise docs |"))
+        #expect(lines.contains("| svd | mae | 0.7500 | 0.7400 | -0.0100 | ±0.0100 | PASS | boundary |"))
+        #expect(lines.contains("| baseline | mae | 0.7000 | 0.7310 | +0.0310 | ±0.0200 | **FAIL** | paper \\| table 2 |"))
+        #expect(lines.contains("| flaky | rmse | 0.5000 | - | - | ±0.1000 | **FAIL** | x |"))
+
+        #expect(lines.contains("- **flaky** (Flaky 0.1.0, fold 2): boom"))
+
+        // Models: times summed over folds, "test pairs" averaged over the folds that report them.
+        #expect(lines.contains("| model | plugin | version | parameters | seed | status | fit (s) | evaluation (s) | test pairs |"))
+        #expect(lines.contains("| svd | SVD | 1.0.0 | `{}` | 42 | ok | 4.000 | 0.750 | 20,000 |"))
+        #expect(lines.contains("| baseline | BaselineOnly | 1.0.0 | `{}` | 42 | ok | 0.250 | 0.500 | 20,000 |"))
+        #expect(lines.contains("| flaky | Flaky | 0.1.0 | `{}` | 42 | 1 of 2 failed | 1.000 | 0.500 | 20,000 |"))
+        // unknown_pairs of the first successful model (svd): 3 + 2.
+        #expect(readme.contains("were predicted with the training mean, without asking the model: 5 over all folds."))
+        #expect(lines.contains("- fold 1: 80,000 / 20,000, `\(String(repeating: "f1", count: 32))`"))
+        #expect(lines.contains("- fold 2: 80,000 / 20,000, `\(String(repeating: "f2", count: 32))`"))
+
+        let csv = try text(folder, "metrics.csv").split(separator: "\n").map(String.init)
+        #expect(csv.contains("svd,SVD,1.0.0,1,ok,rmse,0,rating,1,0.930000"))
+        #expect(csv.contains("svd,SVD,1.0.0,2,ok,rmse,0,rating,1,0.950000"))
+        #expect(csv.contains("flaky,Flaky,0.1.0,2,failed,,,,,"))
+
+        let script = try text(folder, "chart.gp")
+        #expect(script.contains(#"metric "svd" "baseline""#))
+        #expect(!script.contains("flaky"))
+        #expect(script.contains(#""rmse" 0.940000 0.945000"#))
+        #expect(script.contains(#""mae" 0.740000 0.731000"#))
     }
 
     @Test("writing twice gives byte-identical files, and no scratch folder is left")

@@ -138,6 +138,24 @@ typedef struct rb_plugin_v1 {
 
 typedef const rb_plugin_v1 *(*rb_entry_v1_fn)(void);
 
+/* ---------------------------------------------------------------------------------------------
+ * Extension "rb_rating_v1": rating prediction for (user, item) pairs.
+ * A plugin listing the "rating-prediction" capability returns this table from
+ * get_extension(ctx, RB_EXT_RATING_V1).
+ *
+ * The host asks only for pairs whose user and item both have training interactions; it predicts
+ * the others with the training mean itself (and counts them), and clips every prediction to the
+ * dataset's rating scale, so plugins need not.
+ * ------------------------------------------------------------------------------------------- */
+#define RB_EXT_RATING_V1 "rb_rating_v1"
+
+typedef struct rb_rating_v1 {
+    uint32_t struct_size; /* sizeof(rb_rating_v1) */
+    /* out[k] = predicted rating of item items[k] by user users[k], for k in [0, n). */
+    int32_t (*predict)(void *model, const int32_t *users, const int32_t *items, int64_t n,
+                       float *out, char *err, size_t err_cap);
+} rb_rating_v1;
+
 #ifdef __cplusplus
 }
 #endif
