@@ -8,10 +8,10 @@ extension Recbench {
         static let configuration = CommandConfiguration(
             abstract: "List the plugins recbench can find, or show one plugin's hyperparameters.",
             discussion: """
-                Plugins are shared libraries (lib<Name>.so) exporting the entry symbol
-                recbench_plugin_v1. They are looked for in every --plugin-dir, then in each folder of
-                RECBENCH_PLUGIN_PATH (colon-separated), then next to the recbench executable. Files that
-                are not loadable plugins are listed with the reason and skipped; if two plugins share a
+                Plugins are shared libraries (lib<Name>.so) exporting the entry symbol \
+                recbench_plugin_v1. They are looked for in every --plugin-dir, then in each folder of \
+                RECBENCH_PLUGIN_PATH (colon-separated), then next to the recbench executable. Files that \
+                are not loadable plugins are listed with the reason and skipped; if two plugins share a \
                 name, the first one found wins.
                 """,
             subcommands: [List.self, Show.self],

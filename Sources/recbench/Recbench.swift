@@ -12,14 +12,17 @@ struct Recbench: ParsableCommand {
         commandName: "recbench",
         abstract: "A recommender-systems workbench: compare recommenders on the same split, scored by the same code.",
         discussion: """
-            Recommenders are plugins: shared libraries loaded at run time through one versioned C
-            contract. The host owns data, splits, masking of seen items, top-K selection, metrics and
+            Recommenders are plugins: shared libraries loaded at run time through one versioned C \
+            contract. The host owns data, splits, masking of seen items, top-K selection, metrics and \
             the results ledger; plugins only learn and score.
 
             Start here:
-              recbench plugins                         what is installed, and where it was found
-              recbench run experiments/quickstart.toml run an experiment and write its report
-              recbench report quickstart               rebuild reports/quickstart/ from the ledger
+              recbench plugins          list plugins, and where each was found
+              recbench run FILE         run an experiment, write its report
+              recbench report NAME      rebuild reports/NAME/ from the ledger
+
+            Example:
+              recbench run experiments/quickstart.toml
             """,
         version: ExperimentRunner.hostVersion,
         subcommands: [Run.self, Report.self, Plugins.self]
@@ -63,16 +66,16 @@ extension Recbench {
         static let configuration = CommandConfiguration(
             abstract: "Run an experiment file, record every run in the ledger, and write its report.",
             discussion: """
-                The file (TOML; see docs/experiment-format.md) names a dataset, a split, the cutoffs and
-                metrics, and a list of models (plugin, label, params). Every parameter is checked against
-                the plugin's schema before any data is read. Each model is trained on the same training
-                rows, scores every item for each test user, and the host masks the user's training
+                The file (TOML; see docs/experiment-format.md) names a dataset, a split, the cutoffs and \
+                metrics, and a list of models (plugin, label, params). Every parameter is checked against \
+                the plugin's schema before any data is read. Each model is trained on the same training \
+                rows, scores every item for each test user, and the host masks the user's training \
                 items, picks the top K and computes the metrics.
 
                 A model that fails is recorded as a failed run with its error; the others still run.
-                With --check, every published value the file lists ([[reference]]) must be reproduced
+                With --check, every published value the file lists ([[reference]]) must be reproduced \
                 within its tolerance.
-                Exit status: 0 all runs succeeded, 1 the experiment could not run, 2 some runs failed,
+                Exit status: 0 all runs succeeded, 1 the experiment could not run, 2 some runs failed, \
                 3 (with --check) some published value was not reproduced.
 
                 Example:
@@ -130,9 +133,9 @@ extension Recbench {
         static let configuration = CommandConfiguration(
             abstract: "Regenerate an experiment's report from the ledger.",
             discussion: """
-                Reads the latest finished execution of the named experiment from the ledger and writes
-                <reports-dir>/<name>/: README.md (results table, setup, fingerprints, runs, the
-                experiment file), metrics.csv, and a gnuplot bar chart (chart.gp, chart.svg, chart.png).
+                Reads the latest finished execution of the named experiment from the ledger and writes \
+                <reports-dir>/<name>/: README.md (results table, setup, fingerprints, runs, the \
+                experiment file), metrics.csv, and a gnuplot bar chart (chart.gp, chart.svg, chart.png). \
                 The same ledger always gives byte-identical files.
 
                 Example:
