@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "RecData", dependencies: ["RecKit", "RecMath"]),
         .target(name: "RecEval", dependencies: ["RecKit", "RecMath"]),
         .target(name: "RecLedger", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "RecReport", dependencies: ["RecLedger"]),
+        .target(name: "RecReport", dependencies: ["RecLedger", "RecEval"]),
         .target(
             name: "RecBench",
             dependencies: ["RecKit", "RecMath", "RecData", "RecEval", "RecLedger", "RecReport", "RecTOML"]

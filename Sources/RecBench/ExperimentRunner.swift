@@ -152,6 +152,7 @@ public struct ExperimentRunner {
         var fitSeconds: Double?
         var evalSeconds: Double?
         var metrics: [MetricRecord] = []
+        var perUser: [PerUserRecord] = []
         var evaluatedCount: Int?
         var failure: String?
         do {
@@ -174,6 +175,10 @@ public struct ExperimentRunner {
                     MetricRecord(runId: 0, metric: key.metric.rawValue, cutoff: key.cutoff,
                                  evaluationProtocol: RankingEvaluator.protocolName, value: mean,
                                  definitionVersion: RankingMetric.definitionVersion)
+                }
+                perUser = zip(result.keys, result.perUser).map { key, values in
+                    PerUserRecord(runId: 0, metric: key.metric.rawValue, cutoff: key.cutoff,
+                                  evaluationProtocol: RankingEvaluator.protocolName, users: result.users, values: values)
                 }
                 evaluatedCount = evaluator.users.count
                 let key = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
@@ -212,7 +217,7 @@ public struct ExperimentRunner {
         run.trainCount = fold.split.train.count
         run.testCount = fold.split.test.count
         do {
-            return try ledger.insert(run, metrics: metrics)
+            return try ledger.insert(run, metrics: metrics, perUser: perUser)
         } catch {
             console.warning("  could not record \(model.spec.label) in the ledger: \(error)")
             return run

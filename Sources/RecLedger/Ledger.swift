@@ -86,6 +86,17 @@ public final class Ledger: Sendable {
                 t.add(column: "testCount", .integer).notNull().defaults(to: 0)
             }
         }
+        migrator.registerMigration("v3: per-user metric values") { db in
+            try db.create(table: "perUserMetric") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("metric", .text).notNull()
+                t.column("cutoff", .integer).notNull()
+                t.column("evaluationProtocol", .text).notNull()
+                t.column("users", .blob).notNull()
+                t.column("values", .blob).notNull()
+                t.primaryKey(["runId", "metric", "cutoff", "evaluationProtocol"])
+            }
+        }
         return migrator
     }
 
@@ -99,7 +110,7 @@ public final class Ledger: Sendable {
 
     /// Stores a run and its metrics together, or neither.
     @discardableResult
-    public func insert(_ run: RunRecord, metrics: [MetricRecord]) throws -> RunRecord {
+    public func insert(_ run: RunRecord, metrics: [MetricRecord], perUser: [PerUserRecord] = []) throws -> RunRecord {
         try pool.write { db in
             var record = run
             try record.insert(db)
@@ -107,7 +118,18 @@ public final class Ledger: Sendable {
                 metric.runId = record.id!
                 try metric.insert(db)
             }
+            for var values in perUser {
+                values.runId = record.id!
+                try values.insert(db)
+            }
             return record
+        }
+    }
+
+    /// Per-user values of one metric in one run, if stored.
+    public func perUser(runID: Int64, metric: String, cutoff: Int) throws -> PerUserRecord? {
+        try pool.read { db in
+            try PerUserRecord.filter(Column("runId") == runID && Column("metric") == metric && Column("cutoff") == cutoff).fetchOne(db)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// One execution of an experiment file.
@@ -141,4 +142,30 @@ public struct MetricRecord: Codable, Sendable, Equatable, FetchableRecord, Persi
         self.value = value
         self.definitionVersion = definitionVersion
     }
+}
+
+/// Every evaluated user's value of one metric in one run: the basis of significance tests,
+/// distributions and slices. Stored as two little-endian arrays (users as Int32 dense ids, values
+/// as Float64) rather than a row per user, so a 30,000-user run stays one small row per metric.
+public struct PerUserRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "perUserMetric"
+    public var runId: Int64
+    public var metric: String
+    public var cutoff: Int
+    public var evaluationProtocol: String
+    public var users: Data
+    public var values: Data
+
+    public init(runId: Int64, metric: String, cutoff: Int, evaluationProtocol: String, users: [Int32], values: [Double]) {
+        precondition(users.count == values.count, "per-user arrays differ in length")
+        self.runId = runId
+        self.metric = metric
+        self.cutoff = cutoff
+        self.evaluationProtocol = evaluationProtocol
+        self.users = users.withUnsafeBufferPointer { Data(buffer: $0) }
+        self.values = values.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
+    public var userIDs: [Int32] { users.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) } }
+    public var userValues: [Double] { values.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) } }
 }

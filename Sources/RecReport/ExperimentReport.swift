@@ -8,6 +8,8 @@ public struct ExperimentReport: Sendable {
     public var runs: [RunRecord]
     /// Metrics of each run, keyed by run id.
     public var metrics: [Int64: [MetricRecord]]
+    /// Per-user values of the headline metric, by model label (single-fold ranking runs only).
+    public var headlinePerUser: [String: PerUserRecord] = [:]
 
     public static func load(experiment name: String, from ledger: Ledger) throws -> ExperimentReport {
         guard let experiment = try ledger.latestExperiment(named: name) else {
@@ -19,7 +21,13 @@ public struct ExperimentReport: Sendable {
         let runs = try ledger.runs(experimentID: experiment.id!)
         var metrics: [Int64: [MetricRecord]] = [:]
         for run in runs { metrics[run.id!] = try ledger.metrics(runID: run.id!) }
-        return ExperimentReport(experiment: experiment, runs: runs, metrics: metrics)
+        var report = ExperimentReport(experiment: experiment, runs: runs, metrics: metrics)
+        if experiment.foldCount == 1, let headline = report.headline {
+            for run in report.succeeded {
+                report.headlinePerUser[run.label] = try ledger.perUser(runID: run.id!, metric: headline.metric, cutoff: headline.cutoff)
+            }
+        }
+        return report
     }
 
     /// A metric column of the results table: "ndcg@10", or "rmse" (cutoff 0).
@@ -51,6 +59,13 @@ public struct ExperimentReport: Sendable {
 
     public func value(run: RunRecord, metric: String, cutoff: Int) -> Double? {
         metrics[run.id!]?.first { $0.metric == metric && $0.cutoff == cutoff }?.value
+    }
+
+    /// The metric significance is reported on: ndcg@10 when evaluated, else the first ndcg, else
+    /// the first ranking column.
+    public var headline: Column? {
+        let ranking = columns.filter { !$0.lowerIsBetter && $0.cutoff > 0 }
+        return ranking.first { $0.metric == "ndcg" && $0.cutoff == 10 } ?? ranking.first { $0.metric == "ndcg" } ?? ranking.first
     }
 
     /// Runs that finished without error.

@@ -33,6 +33,11 @@ struct MarkdownReport {
         out.append("")
         out.append("![metrics chart](chart.svg)")
         out.append("")
+        if let headline = report.headline,
+           let significance = Significance(report: report, ledger: report.headlinePerUser, metric: headline.label) {
+            out.append(contentsOf: significance.markdown())
+            out.append("")
+        }
         let checks = report.referenceChecks
         if !checks.isEmpty {
             let passed = checks.filter(\.passed).count

@@ -164,6 +164,10 @@ import Testing
         #expect(readme.contains("### Failed runs"))
         #expect(readme.contains("plugin Failing failed in fit: Failing: fit refused as asked (fail_at=fit)"))
         #expect(readme.contains("![metrics chart](chart.svg)"))
+        // Per-user values are in the ledger, so the report compares the three successful models pairwise.
+        #expect(readme.contains("### Significance (ndcg@10, paired over 943 users)"))
+        #expect(readme.contains("Holm-corrected over the 3 pairs"))
+        #expect(readme.contains("| Popularity | Random | +"))
         for chart in ["chart.svg", "chart.png"] {
             let size = try FileManager.default.attributesOfItem(atPath: reports + "/e2e/" + chart)[.size] as? Int ?? 0
             #expect(size > 1000, "\(chart) is \(size) bytes")

@@ -136,6 +136,26 @@ struct LedgerTests {
         #expect(try ledger.latestExperiment(named: "round-trip") == expectedExperiment)
     }
 
+    @Test("per-user values are stored with their run and read back exactly")
+    func perUserRoundTrip() throws {
+        let root = try makeTemporaryFolder("ledger")
+        defer { removeTemporaryFolder(root) }
+        let ledger = try Ledger(path: root.appendingPathComponent("ledger.sqlite").path)
+        let experimentID = try #require(try ledger.insert(makeExperiment(name: "per-user")).id)
+        let users: [Int32] = [0, 3, 7, 942]
+        let values = [0.0, 1.0 / 3.0, 0.1 + 0.2, 1.0]
+        let stored = try ledger.insert(
+            makeRun(experimentId: experimentID, position: 0, label: "pop", fit: 0.1, eval: 0.2, users: 4),
+            metrics: [metric("ndcg", 10, values.reduce(0, +) / 4)],
+            perUser: [PerUserRecord(runId: 0, metric: "ndcg", cutoff: 10, evaluationProtocol: "full-ranking", users: users, values: values)])
+        let runID = try #require(stored.id)
+        let back = try #require(try ledger.perUser(runID: runID, metric: "ndcg", cutoff: 10))
+        #expect(back.runId == runID)
+        #expect(back.userIDs == users)
+        #expect(back.userValues == values)
+        #expect(try ledger.perUser(runID: runID, metric: "ndcg", cutoff: 5) == nil)
+    }
+
     @Test("runs come back in position order, whatever the insertion order")
     func runOrder() throws {
         let root = try makeTemporaryFolder("ledger")
