@@ -15,6 +15,9 @@ public struct ExperimentFile: Sendable {
     public var description: String
     /// Seed for the split (unless it sets its own) and for every model run (unless a model does).
     public var seed: UInt64
+    /// Limits of each run's worker process: wall-clock seconds and address space in MiB.
+    public var runTimeLimit: Double = 3600
+    public var runMemoryLimitMB: Int = 8192
     public var dataset: DatasetSpec
     public var split: SplitSpec
     public var evaluation: EvaluationSpec
@@ -116,6 +119,10 @@ public struct ExperimentFile: Sendable {
         }
         let description = try experiment.optional("description", \.stringValue, "a string") ?? ""
         let seed = try experiment.optionalSeed("seed") ?? 42
+        let timeLimit = try experiment.optional("run_time_limit", \.doubleValue, "a number of seconds") ?? 3600
+        guard timeLimit > 0 else { throw experiment.error(at: "run_time_limit", "run_time_limit must be positive") }
+        let memoryLimit = try experiment.optional("run_memory_limit_mb", \.integerValue, "an integer number of MiB") ?? 8192
+        guard memoryLimit >= 256 else { throw experiment.error(at: "run_memory_limit_mb", "run_memory_limit_mb must be at least 256") }
         try experiment.finish()
 
         var datasetTable = try top.requiredTable("dataset")
@@ -294,13 +301,16 @@ public struct ExperimentFile: Sendable {
         }
         try top.finish()
 
-        return ExperimentFile(
+        var file = ExperimentFile(
             path: path, text: text, name: name, description: description, seed: seed,
             dataset: DatasetSpec(name: datasetName),
             split: SplitSpec(method: method, seed: splitSeed),
             evaluation: EvaluationSpec(evaluationProtocol: evaluationProtocol, cutoffs: cutoffs, metrics: metrics,
                                        ratingMetrics: ratingMetrics, ratingScale: ratingScale, unknownPairs: unknownPairs),
             models: models, references: references, timingReferences: timingReferences)
+        file.runTimeLimit = timeLimit
+        file.runMemoryLimitMB = Int(memoryLimit)
+        return file
     }
 }
 

@@ -10,16 +10,23 @@ import RecMath
 public struct ExperimentRunner {
     public static let hostVersion = "recbench 0.1.0"
 
+    public var searchPath: PluginSearchPath
     public var registry: PluginRegistry
     public var dataDirectory: DataDirectory
-    public var ledger: Ledger
+    /// Where runs are recorded; nil inside a worker process, which only computes.
+    public var ledger: Ledger?
     public var console: Console
+    /// Run each model in a worker process (the default from the command line); nil runs in-process.
+    public var isolation: WorkerIsolation?
 
-    public init(registry: PluginRegistry, dataDirectory: DataDirectory, ledger: Ledger, console: Console) {
+    public init(searchPath: PluginSearchPath, registry: PluginRegistry, dataDirectory: DataDirectory, ledger: Ledger?,
+                console: Console, isolation: WorkerIsolation?) {
+        self.searchPath = searchPath
         self.registry = registry
         self.dataDirectory = dataDirectory
         self.ledger = ledger
         self.console = console
+        self.isolation = isolation
     }
 
     /// A model bound to its plugin with parameters checked against the plugin's schema.
@@ -34,7 +41,7 @@ public struct ExperimentRunner {
 
     /// Everything that can be checked before any data is read: plugins exist, can rank, and accept
     /// the given parameters.
-    public func resolve(_ file: ExperimentFile) throws -> [ResolvedModel] {
+    public func resolve(_ file: ExperimentFile, hashBinaries: Bool = true) throws -> [ResolvedModel] {
         try file.models.map { spec in
             guard let plugin = registry.plugin(named: spec.plugin) else {
                 throw ExperimentError(file: file.path, position: spec.position, message: registry.missingPluginMessage(spec.plugin))
@@ -47,7 +54,7 @@ public struct ExperimentRunner {
             do {
                 let (parameters, defaulted) = try PluginParameters.resolve(spec.params, against: plugin.manifest)
                 return ResolvedModel(spec: spec, plugin: plugin, parameters: parameters, defaulted: defaulted,
-                                     binarySHA256: (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable")
+                                     binarySHA256: hashBinaries ? (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable" : "")
             } catch let error as ParameterError {
                 let name = spec.paramPositions.keys.sorted().first { error.message.contains("\"\($0)\"") }
                 let position = name.flatMap { spec.paramPositions[$0] } ?? spec.position
@@ -72,6 +79,10 @@ public struct ExperimentRunner {
         var ratingMetrics: [RatingMetric] = []
     }
 
+    func loadDataset(_ file: ExperimentFile) throws -> Dataset {
+        try MovieLens100K.load(from: dataDirectory)
+    }
+
     func splits(_ file: ExperimentFile, dataset: Dataset) throws -> [Split] {
         switch file.split.method {
         case .userHoldout(let testFraction):
@@ -83,9 +94,10 @@ public struct ExperimentRunner {
         }
     }
 
-    func prepare(_ split: Split, index: Int, file: ExperimentFile, dataset: Dataset) throws -> PreparedFold {
+    /// `fingerprint: false` in a worker, which records nothing.
+    func prepare(_ split: Split, index: Int, file: ExperimentFile, dataset: Dataset, fingerprint: Bool = true) throws -> PreparedFold {
         let train = try split.matrix(split.train, of: dataset)
-        var fold = PreparedFold(index: index, split: split, fingerprint: split.fingerprint(of: dataset), train: train)
+        var fold = PreparedFold(index: index, split: split, fingerprint: fingerprint ? split.fingerprint(of: dataset) : "", train: train)
         if file.evaluation.isRating {
             fold.rating = RatingEvaluator(
                 train: train, testUsers: split.test.map { dataset.users[$0] }, testItems: split.test.map { dataset.items[$0] },
@@ -102,8 +114,9 @@ public struct ExperimentRunner {
     public func run(_ file: ExperimentFile) throws -> Outcome {
         let models = try resolve(file)
 
+        guard let ledger else { throw PluginError("an experiment needs a ledger to record its runs") }
         console.status("Loading \(file.dataset.name) from \(dataDirectory.path)")
-        let dataset = try MovieLens100K.load(from: dataDirectory)
+        let dataset = try loadDataset(file)
         let folds = try splits(file, dataset: dataset).enumerated().map { try prepare($1, index: $0, file: file, dataset: dataset) }
         let first = folds[0]
         let evaluated = first.ranking.map { "\($0.users.count) users evaluated" }
@@ -136,7 +149,7 @@ public struct ExperimentRunner {
             for fold in folds {
                 let foldNote = folds.count > 1 ? " fold \(fold.index + 1)/\(folds.count)" : ""
                 console.status("[\(position + 1)/\(models.count)] \(model.spec.label)\(foldNote)")
-                runs.append(runOne(model, position: position, experimentID: experiment.id!, fold: fold))
+                runs.append(runOne(model, modelIndex: position, experimentID: experiment.id!, fold: fold, file: file))
             }
         }
         let failures = runs.filter { $0.status != "ok" }.count
@@ -144,17 +157,43 @@ public struct ExperimentRunner {
         return Outcome(experiment: try ledger.latestExperiment(named: file.name)!, runs: runs)
     }
 
-    /// One model on one fold, start to finish. Errors become a failed run in the ledger, never a
-    /// thrown error.
-    private func runOne(_ model: ResolvedModel, position: Int, experimentID: Int64, fold: PreparedFold) -> RunRecord {
-        let startedAt = Self.now()
+    /// What one model on one fold produced: computed in a worker process (or in-process) and
+    /// recorded by the parent, the ledger's only writer.
+    public struct RunOutcome: Codable, Sendable {
+        public struct Metric: Codable, Sendable {
+            var metric: String
+            var cutoff: Int
+            var evaluationProtocol: String
+            var value: Double
+            var definitionVersion: Int
+        }
+        public struct PerUser: Codable, Sendable {
+            var metric: String
+            var cutoff: Int
+            var evaluationProtocol: String
+            var users: [Int32]
+            var values: [Double]
+        }
+        public var error: String?
+        public var fitSeconds: Double?
+        public var evalSeconds: Double?
+        public var evaluatedCount: Int?
+        public var metrics: [Metric] = []
+        public var perUser: [PerUser] = []
+        public var headline = ""
+
+        public static func failed(_ error: String, fitSeconds: Double? = nil) -> RunOutcome {
+            var outcome = RunOutcome()
+            outcome.error = error
+            outcome.fitSeconds = fitSeconds
+            return outcome
+        }
+    }
+
+    /// Creates, fits and evaluates one model on one fold. Errors become a failed outcome.
+    func execute(_ model: ResolvedModel, fold: PreparedFold) -> RunOutcome {
+        var outcome = RunOutcome()
         let train = fold.train
-        var fitSeconds: Double?
-        var evalSeconds: Double?
-        var metrics: [MetricRecord] = []
-        var perUser: [PerUserRecord] = []
-        var evaluatedCount: Int?
-        var failure: String?
         do {
             let instance = try model.plugin.makeModel(model.parameters)
             let fitStart = Date()
@@ -162,68 +201,89 @@ public struct ExperimentRunner {
                 try instance.fit(view, seed: model.spec.seed, threadCount: ProcessInfo.processInfo.activeProcessorCount,
                                  callbacks: .init(log: { _, message in console.info("  \(model.spec.label): \(message)") }))
             }
-            fitSeconds = Date().timeIntervalSince(fitStart)
+            outcome.fitSeconds = Date().timeIntervalSince(fitStart)
             let evalStart = Date()
-            let headline: String
             if let evaluator = fold.ranking {
                 let progress = console.progressBar(title: "  scoring \(model.spec.label)")
                 let result = try evaluator.evaluate(
                     score: { users, scores in try instance.score(users: users, itemCount: train.columnCount, into: scores) },
                     progress: progress)
                 console.endProgress()
-                metrics = zip(result.keys, result.means).map { key, mean in
-                    MetricRecord(runId: 0, metric: key.metric.rawValue, cutoff: key.cutoff,
-                                 evaluationProtocol: RankingEvaluator.protocolName, value: mean,
-                                 definitionVersion: RankingMetric.definitionVersion)
+                outcome.metrics = zip(result.keys, result.means).map { key, mean in
+                    .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
+                          value: mean, definitionVersion: RankingMetric.definitionVersion)
                 }
-                perUser = zip(result.keys, result.perUser).map { key, values in
-                    PerUserRecord(runId: 0, metric: key.metric.rawValue, cutoff: key.cutoff,
-                                  evaluationProtocol: RankingEvaluator.protocolName, users: result.users, values: values)
+                outcome.perUser = zip(result.keys, result.perUser).map { key, values in
+                    .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
+                          users: result.users, values: values)
                 }
-                evaluatedCount = evaluator.users.count
+                outcome.evaluatedCount = evaluator.users.count
                 let key = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
-                headline = String(format: "%@ = %.4f", key.description, result.mean(key)!)
+                outcome.headline = String(format: "%@ = %.4f", key.description, result.mean(key)!)
             } else if let evaluator = fold.rating {
                 let result = try evaluator.evaluate { users, items, out in try instance.predict(users: users, items: items, into: out) }
-                metrics = fold.ratingMetrics.map { metric in
-                    MetricRecord(runId: 0, metric: metric.rawValue, cutoff: 0, evaluationProtocol: evaluator.recordedProtocol,
-                                 value: result.value(metric), definitionVersion: RatingMetric.definitionVersion)
+                outcome.metrics = fold.ratingMetrics.map { metric in
+                    .init(metric: metric.rawValue, cutoff: 0, evaluationProtocol: evaluator.recordedProtocol,
+                          value: result.value(metric), definitionVersion: RatingMetric.definitionVersion)
                 }
-                metrics.append(MetricRecord(runId: 0, metric: "unknown_pairs", cutoff: 0, evaluationProtocol: evaluator.recordedProtocol,
-                                            value: Double(result.unknownPairs), definitionVersion: RatingMetric.definitionVersion))
-                evaluatedCount = result.pairs
-                headline = String(format: "rmse = %.4f, mae = %.4f", result.rmse, result.mae)
-            } else {
-                headline = ""
+                outcome.metrics.append(.init(metric: "unknown_pairs", cutoff: 0, evaluationProtocol: evaluator.recordedProtocol,
+                                             value: Double(result.unknownPairs), definitionVersion: RatingMetric.definitionVersion))
+                outcome.evaluatedCount = result.pairs
+                outcome.headline = String(format: "rmse = %.4f, mae = %.4f", result.rmse, result.mae)
             }
-            evalSeconds = Date().timeIntervalSince(evalStart)
-            console.info(String(format: "  %@: fit %.3fs, evaluation %.3fs, %@", model.spec.label, fitSeconds!, evalSeconds!, headline))
+            outcome.evalSeconds = Date().timeIntervalSince(evalStart)
         } catch {
             console.endProgress()
-            failure = String(describing: error)
-            console.warning("  \(model.spec.label) failed: \(failure!)")
+            outcome.error = String(describing: error)
         }
+        return outcome
+    }
+
+    /// Runs one model on one fold (in a worker process when isolation is on) and records it.
+    private func runOne(_ model: ResolvedModel, modelIndex: Int, experimentID: Int64, fold: PreparedFold, file: ExperimentFile) -> RunRecord {
+        let startedAt = Self.now()
+        let outcome: RunOutcome
+        if let isolation {
+            outcome = isolation.run(file: file, modelIndex: modelIndex, foldIndex: fold.index, dataDirectory: dataDirectory,
+                                    searchPath: searchPath, console: console)
+        } else {
+            outcome = execute(model, fold: fold)
+        }
+        if let error = outcome.error {
+            console.warning("  \(model.spec.label) failed: \(error)")
+        } else {
+            console.info(String(format: "  %@: fit %.3fs, evaluation %.3fs, %@", model.spec.label,
+                                outcome.fitSeconds ?? 0, outcome.evalSeconds ?? 0, outcome.headline))
+        }
+        let ok = outcome.error == nil
         var run = RunRecord(
-            experimentId: experimentID, position: position, label: model.spec.label,
+            experimentId: experimentID, position: modelIndex, label: model.spec.label,
             plugin: model.plugin.name, pluginVersion: model.plugin.manifest.version,
             pluginPath: model.plugin.path, pluginSHA256: model.binarySHA256,
             params: model.parameters.json, paramsHash: SHA256.hex(model.parameters.json), seed: Int64(model.spec.seed),
-            status: failure == nil ? "ok" : "failed", error: failure,
-            fitSeconds: fitSeconds, evalSeconds: failure == nil ? evalSeconds : nil,
-            usersEvaluated: failure == nil ? evaluatedCount : nil,
+            status: ok ? "ok" : "failed", error: outcome.error,
+            fitSeconds: outcome.fitSeconds, evalSeconds: ok ? outcome.evalSeconds : nil,
+            usersEvaluated: ok ? outcome.evaluatedCount : nil,
             startedAt: startedAt, finishedAt: Self.now())
         run.fold = fold.index
         run.splitFingerprint = fold.fingerprint
         run.trainCount = fold.split.train.count
         run.testCount = fold.split.test.count
+        let metrics = ok ? outcome.metrics.map {
+            MetricRecord(runId: 0, metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: $0.evaluationProtocol,
+                         value: $0.value, definitionVersion: $0.definitionVersion)
+        } : []
+        let perUser = ok ? outcome.perUser.map {
+            PerUserRecord(runId: 0, metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: $0.evaluationProtocol,
+                          users: $0.users, values: $0.values)
+        } : []
         do {
-            return try ledger.insert(run, metrics: metrics, perUser: perUser)
+            return try ledger?.insert(run, metrics: metrics, perUser: perUser) ?? run
         } catch {
             console.warning("  could not record \(model.spec.label) in the ledger: \(error)")
             return run
         }
     }
-
 
     static func encode<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()

@@ -25,7 +25,7 @@ struct Recbench: ParsableCommand {
               recbench run experiments/quickstart.toml
             """,
         version: ExperimentRunner.hostVersion,
-        subcommands: [Run.self, Report.self, Plugins.self]
+        subcommands: [Run.self, Report.self, Plugins.self, WorkerCommand.self]
     )
 }
 
@@ -48,8 +48,10 @@ struct CommonOptions: ParsableArguments {
         "Where reports are written, one folder per experiment.", valueName: "dir"))
     var reportsDirectory: String = "reports"
 
+    var searchPath: PluginSearchPath { .standard(pluginDirectories: pluginDirectories) }
+
     func registry(console: Console) -> PluginRegistry {
-        let registry = PluginRegistry.discover(.standard(pluginDirectories: pluginDirectories))
+        let registry = PluginRegistry.discover(searchPath)
         for warning in registry.warnings { console.warning(warning) }
         return registry
     }
@@ -72,7 +74,9 @@ extension Recbench {
                 rows, scores every item for each test user, and the host masks the user's training \
                 items, picks the top K and computes the metrics.
 
-                A model that fails is recorded as a failed run with its error; the others still run.
+                Each model runs in its own worker process with the time and memory limits of the \
+                file's [experiment] table; a model that fails, crashes, hangs or runs out of memory \
+                is recorded as a failed run with the reason; the others still run.
                 With --check, every published value the file lists ([[reference]]) must be reproduced \
                 within its tolerance.
                 Exit status: 0 all runs succeeded, 1 the experiment could not run, 2 some runs failed, \
@@ -96,14 +100,22 @@ extension Recbench {
         @Flag(help: "Fail (exit 3) when a published value listed in the file is not reproduced within its tolerance.")
         var check = false
 
+        @Flag(name: .customLong("in-process"), help: ArgumentHelp(
+            "Run models inside this process instead of one worker process per run (for debugging a plugin; a crashing plugin then stops everything)."))
+        var inProcess = false
+
         func run() throws {
             let console = Console(quiet: quiet)
             do {
                 let experiment = try ExperimentFile.load(path: file)
+                let searchPath = common.searchPath
+                let isolation = inProcess ? nil : WorkerIsolation(
+                    executable: PluginSearchPath.executableDirectory()! + "/recbench",
+                    timeLimit: experiment.runTimeLimit, memoryLimitMB: experiment.runMemoryLimitMB)
                 let runner = ExperimentRunner(
-                    registry: common.registry(console: console),
+                    searchPath: searchPath, registry: common.registry(console: console),
                     dataDirectory: DataDirectory.resolve(explicit: common.dataDirectory),
-                    ledger: try Ledger(path: common.ledgerPath), console: console)
+                    ledger: try Ledger(path: common.ledgerPath), console: console, isolation: isolation)
                 let outcome = try runner.run(experiment)
                 console.info("Recorded experiment execution #\(outcome.experiment.id!) in \(common.ledgerPath)")
                 if !noReport {
@@ -167,4 +179,21 @@ func writeReport(name: String, common: CommonOptions) throws -> String {
     let folder = URL(fileURLWithPath: common.reportsDirectory).appendingPathComponent(name)
     _ = try ReportWriter().write(report, to: folder, command: "recbench report \(name)")
     return folder.relativePath
+}
+
+extension Recbench {
+    /// The child process of an isolated run; started by `recbench run`, not by people.
+    struct WorkerCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "worker", abstract: "Run one model on one fold for `recbench run` (internal).",
+            shouldDisplay: false)
+
+        @Argument(help: "The request file written by the parent process.")
+        var request: String
+
+        func run() throws {
+            let status = Worker.main(requestPath: request)
+            if status != 0 { throw ExitCode(status) }
+        }
+    }
 }

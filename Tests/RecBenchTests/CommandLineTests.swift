@@ -183,6 +183,46 @@ import Testing
         for (index, name) in names.enumerated() { #expect(before[index] == after[index], "\(name) differs after regeneration") }
     }
 
+    /// Each model runs in its own worker process: a crash, a hang past the time limit and an
+    /// allocation past the memory limit each fail their own run only.
+    @Test(.enabled(if: TestSupport.hasMovieLens, "needs MovieLens 100K: set RECBENCH_DATA_DIR"))
+    func crashingHangingAndHungryPluginsFailOnlyTheirOwnRuns() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let plugins = folder.appendingPathComponent("plugins")
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        for fixture in ["crashing", "hanging", "hungry"] { _ = try TestSupport.fixture(fixture, into: plugins) }
+        let file = try Self.experiment(name: "isolation", models: """
+            [[models]]
+            plugin = "Crashing"
+
+            [[models]]
+            plugin = "Popularity"
+
+            [[models]]
+            plugin = "Hanging"
+
+            [[models]]
+            plugin = "Hungry"
+            """, in: folder)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+            .replacingOccurrences(of: "seed = 42", with: "seed = 42\nrun_time_limit = 20\nrun_memory_limit_mb = 1024")
+        try TestSupport.write(text, to: URL(fileURLWithPath: file))
+        let reports = folder.path + "/reports"
+        let started = Date()
+        let result = try TestSupport.recbench(
+            ["run", file, "--ledger", folder.path + "/ledger.sqlite", "--reports-dir", reports, "--plugin-dir", plugins.path],
+            environment: ["RECBENCH_DATA_DIR": TestSupport.dataDirectory!])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 120, "the hanging plugin was not stopped by its time limit")
+        let readme = try String(contentsOfFile: reports + "/isolation/README.md", encoding: .utf8)
+        #expect(readme.contains("- **Crashing** (Crashing 1.0.0): the worker died of signal 6 (SIGABRT, abort); last output: Crashing: fit is about to abort() as designed"), "\(readme)")
+        #expect(readme.contains("- **Hanging** (Hanging 1.0.0): time limit of 20 s exceeded; the worker was killed; last output: Hanging: fit will now sleep forever"))
+        #expect(readme.contains("- **Hungry** (Hungry 1.0.0): plugin Hungry failed in fit: Hungry: could not allocate 2147483648 bytes"))
+        // The run between them is unaffected.
+        let csv = try String(contentsOfFile: reports + "/isolation/metrics.csv", encoding: .utf8)
+        #expect(csv.contains("Popularity,Popularity,1.0.0,1,ok,ndcg,10,full-ranking,1,0.223"))
+    }
+
     @Test func reportOfAnUnknownExperimentListsTheKnownOnes() throws {
         let folder = try TestSupport.temporaryDirectory()
         let result = try TestSupport.recbench(["report", "nothing", "--ledger", folder.path + "/none.sqlite"])

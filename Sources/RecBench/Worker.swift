@@ -1,0 +1,188 @@
+import Foundation
+import RecData
+import RecKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs each model in a child process (`recbench worker REQUEST`) so that a plugin that crashes,
+/// aborts, hangs or runs out of memory fails its own run only. The child computes; the parent,
+/// the ledger's only writer, records.
+public struct WorkerIsolation: Sendable {
+    /// The recbench executable to start as the worker.
+    public var executable: String
+    /// Wall-clock limit of one run, in seconds.
+    public var timeLimit: Double
+    /// Address-space limit of the worker, in MiB (RLIMIT_AS).
+    public var memoryLimitMB: Int
+
+    public init(executable: String, timeLimit: Double, memoryLimitMB: Int) {
+        self.executable = executable
+        self.timeLimit = timeLimit
+        self.memoryLimitMB = memoryLimitMB
+    }
+
+    /// What the parent tells a worker; written as JSON to a file whose path is the worker's argument.
+    public struct Request: Codable, Sendable {
+        public var experimentFile: String
+        public var modelIndex: Int
+        public var foldIndex: Int
+        public var dataDirectory: String
+        public var dataOrigin: String
+        public var pluginDirectories: [String]
+        public var pluginOrigins: [String]
+        public var output: String
+        public var memoryLimitMB: Int
+    }
+
+    func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, dataDirectory: DataDirectory,
+             searchPath: PluginSearchPath, console: Console) -> ExperimentRunner.RunOutcome {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("recbench-worker-\(getpid())-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let request = Request(
+                experimentFile: file.path, modelIndex: modelIndex, foldIndex: foldIndex,
+                dataDirectory: dataDirectory.path, dataOrigin: dataDirectory.origin,
+                pluginDirectories: searchPath.entries.map(\.directory), pluginOrigins: searchPath.entries.map(\.origin),
+                output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB)
+            let requestPath = folder.appendingPathComponent("request.json")
+            try JSONEncoder().encode(request).write(to: requestPath)
+            return try launch(requestPath: requestPath.path, output: request.output, console: console)
+        } catch {
+            return .failed("could not start the worker process: \(error)")
+        }
+    }
+
+    private func launch(requestPath: String, output: String, console: Console) throws -> ExperimentRunner.RunOutcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["worker", requestPath]
+        // A crash report is the plugin's message, not Swift's register dump of the worker.
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.standardError
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+
+        // Relay the worker's messages as they come, keeping the tail for a failure report.
+        final class Tail: @unchecked Sendable {
+            var bytes = Data()
+            let lock = NSLock()
+        }
+        let tail = Tail()
+        let relayDone = DispatchSemaphore(value: 0)
+        try process.run()
+        DispatchQueue.global().async {
+            let handle = errors.fileHandleForReading
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                FileHandle.standardError.write(chunk)
+                tail.lock.lock()
+                tail.bytes.append(chunk)
+                if tail.bytes.count > 8192 { tail.bytes = tail.bytes.suffix(4096) }
+                tail.lock.unlock()
+            }
+            relayDone.signal()
+        }
+
+        var timedOut = false
+        if finished.wait(timeout: .now() + timeLimit) == .timedOut {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+        }
+        _ = relayDone.wait(timeout: .now() + 5)
+        tail.lock.lock()
+        let stderrTail = Self.lastLines(String(decoding: tail.bytes, as: UTF8.self), count: 12)
+        tail.lock.unlock()
+
+        if timedOut {
+            return .failed("time limit of \(Self.format(timeLimit)) s exceeded; the worker was killed" + Self.tailNote(stderrTail))
+        }
+        switch process.terminationReason {
+        case .uncaughtSignal:
+            let signal = process.terminationStatus
+            var reason = "the worker died of signal \(signal) (\(Self.signalName(signal)))"
+            if [SIGKILL, SIGSEGV].contains(signal) {
+                reason += "; if it ran out of memory, its limit was \(memoryLimitMB) MiB (run_memory_limit_mb)"
+            }
+            return .failed(reason + Self.tailNote(stderrTail))
+        case .exit where process.terminationStatus != 0:
+            return .failed("the worker exited with status \(process.terminationStatus)" + Self.tailNote(stderrTail))
+        default:
+            break
+        }
+        do {
+            return try JSONDecoder().decode(ExperimentRunner.RunOutcome.self, from: Data(contentsOf: URL(fileURLWithPath: output)))
+        } catch {
+            return .failed("the worker finished without a readable result (\(error))" + Self.tailNote(stderrTail))
+        }
+    }
+
+    static func tailNote(_ tail: String) -> String {
+        tail.isEmpty ? "" : "; last output: " + tail.replacingOccurrences(of: "\n", with: " ⏎ ")
+    }
+
+    static func lastLines(_ text: String, count: Int) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: true).suffix(count).joined(separator: "\n")
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds.rounded() == seconds ? String(Int(seconds)) : String(seconds)
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGABRT: "SIGABRT, abort"
+        case SIGSEGV: "SIGSEGV, invalid memory access"
+        case SIGBUS: "SIGBUS"
+        case SIGKILL: "SIGKILL"
+        case SIGFPE: "SIGFPE, arithmetic error"
+        case SIGILL: "SIGILL, illegal instruction"
+        case SIGTERM: "SIGTERM"
+        default: "signal \(signal)"
+        }
+    }
+}
+
+/// The child side: `recbench worker REQUEST` runs exactly one model on one fold and writes its
+/// outcome as JSON. It never touches the ledger.
+public enum Worker {
+    public static func main(requestPath: String) -> Int32 {
+        let console = Console()
+        do {
+            let request = try JSONDecoder().decode(WorkerIsolation.Request.self, from: Data(contentsOf: URL(fileURLWithPath: requestPath)))
+            var limit = rlimit(rlim_cur: rlim_t(request.memoryLimitMB) << 20, rlim_max: rlim_t(request.memoryLimitMB) << 20)
+            setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
+
+            let file = try ExperimentFile.load(path: request.experimentFile)
+            let searchPath = PluginSearchPath(entries: zip(request.pluginDirectories, request.pluginOrigins).map {
+                PluginSearchPath.Entry(directory: $0, origin: $1)
+            })
+            let dataDirectory = DataDirectory(path: request.dataDirectory, origin: request.dataOrigin)
+            let runner = ExperimentRunner(
+                searchPath: searchPath, registry: PluginRegistry.discover(searchPath), dataDirectory: dataDirectory,
+                ledger: nil, console: console, isolation: nil)
+            let models = try runner.resolve(file, hashBinaries: false)
+            let dataset = try runner.loadDataset(file)
+            let splits = try runner.splits(file, dataset: dataset)
+            let fold = try runner.prepare(splits[request.foldIndex], index: request.foldIndex, file: file, dataset: dataset,
+                                          fingerprint: false)
+            let outcome = runner.execute(models[request.modelIndex], fold: fold)
+            let encoded = try JSONEncoder().encode(outcome)
+            let temporary = request.output + ".partial"
+            try encoded.write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, request.output) == 0 else { throw PluginError("cannot write \(request.output)") }
+            return 0
+        } catch {
+            console.warning("worker: \(error)")
+            return 1
+        }
+    }
+}
