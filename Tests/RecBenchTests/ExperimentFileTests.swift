@@ -101,6 +101,20 @@ import Testing
         #expect(error?.description == message)
     }
 
+    @Test func everyCommittedExperimentFileParses() throws {
+        let folder = TestSupport.repositoryRoot.appendingPathComponent("experiments")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".toml") }
+        #expect(names.contains("reproduce-surprise-ml100k.toml"))
+        for name in names {
+            let file = try ExperimentFile.load(path: folder.appendingPathComponent(name).path)
+            #expect(!file.models.isEmpty, "\(name)")
+        }
+        let surprise = try ExperimentFile.load(path: folder.appendingPathComponent("reproduce-surprise-ml100k.toml").path)
+        #expect(surprise.references.count == 20)
+        #expect(surprise.timingReferences.count == 11)
+        #expect(surprise.evaluation.unknownPairs == .model)
+    }
+
     @Test func theQuickstartFileParses() throws {
         let path = TestSupport.repositoryRoot.appendingPathComponent("experiments/quickstart.toml").path
         let file = try ExperimentFile.load(path: path)
