@@ -223,10 +223,8 @@ struct MovieLens100KReaderTests {
         #expect(dataset.itemTitles == expectedTitles)
     }
 
-    // KNOWN BUG (reported): both readers split the decoded text with `split(separator: "\n")`, but in
-    // a Swift String "\r\n" is ONE Character (a single grapheme cluster) that is not equal to "\n",
-    // so a CRLF file is never split into lines and the `hasSuffix("\r")` strip never fires. A CRLF
-    // u.data with 6 lines fails with "u.data:1: expected 4 tab-separated fields …, found 19".
+    // In a Swift String "\r\n" is ONE Character, not equal to "\n": a reader that split on "\n"
+    // alone would read a CRLF file as one line. These tests keep that from coming back.
     @Test("CRLF line ends are tolerated in u.data")
     func crlfRatings() throws {
         let fixture = try Fixture(uData: lines(ratingLines, ending: "\r\n"), uItem: lines(itemLines))
