@@ -4,6 +4,8 @@ import Foundation
 /// Progress bars are drawn only on a terminal; in CI logs they are silent.
 public final class Console: @unchecked Sendable {
     public var quiet: Bool
+    /// Show plugins' own info and debug log lines (warnings are always shown).
+    public var verbose = false
     private let isTerminal: Bool
     private var progressTitle: String?
     private var lastDrawn = -1
@@ -16,6 +18,11 @@ public final class Console: @unchecked Sendable {
     public func info(_ message: String) { if !quiet { write(message + "\n") } }
     public func status(_ message: String) { if !quiet { write(message + "\n") } }
     public func warning(_ message: String) { write("warning: " + message + "\n") }
+
+    /// A line a plugin logged through the host: level 0 debug, 1 info, 2 warning.
+    public func pluginLog(level: Int32, _ message: String) {
+        if level >= 2 { warning(message) } else if verbose && !quiet { write(message + "\n") }
+    }
 
     /// A progress callback drawing `title [#####     ]  42%` in place.
     public func progressBar(title: String) -> (Double) -> Void {

@@ -41,8 +41,9 @@ public struct ExperimentRunner {
 
     /// Everything that can be checked before any data is read: plugins exist, can rank, and accept
     /// the given parameters.
-    public func resolve(_ file: ExperimentFile, hashBinaries: Bool = true) throws -> [ResolvedModel] {
-        try file.models.map { spec in
+    /// `only`: resolve just that model (a worker needs one).
+    public func resolve(_ file: ExperimentFile, hashBinaries: Bool = true, only: Int? = nil) throws -> [ResolvedModel] {
+        try (only.map { [file.models[$0]] } ?? file.models).map { spec in
             guard let plugin = registry.plugin(named: spec.plugin) else {
                 throw ExperimentError(file: file.path, position: spec.position, message: registry.missingPluginMessage(spec.plugin))
             }
@@ -199,7 +200,7 @@ public struct ExperimentRunner {
             let fitStart = Date()
             try train.withView { view in
                 try instance.fit(view, seed: model.spec.seed, threadCount: ProcessInfo.processInfo.activeProcessorCount,
-                                 callbacks: .init(log: { _, message in console.info("  \(model.spec.label): \(message)") }))
+                                 callbacks: .init(log: { level, message in console.pluginLog(level: level, "  \(model.spec.label): \(message)") }))
             }
             outcome.fitSeconds = Date().timeIntervalSince(fitStart)
             let evalStart = Date()
@@ -245,7 +246,7 @@ public struct ExperimentRunner {
         let outcome: RunOutcome
         if let isolation {
             outcome = isolation.run(file: file, modelIndex: modelIndex, foldIndex: fold.index, dataDirectory: dataDirectory,
-                                    searchPath: searchPath, console: console)
+                                    searchPath: searchPath, pluginPath: model.plugin.path, console: console)
         } else {
             outcome = execute(model, fold: fold)
         }

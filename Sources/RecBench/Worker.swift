@@ -33,10 +33,14 @@ public struct WorkerIsolation: Sendable {
         public var pluginOrigins: [String]
         public var output: String
         public var memoryLimitMB: Int
+        /// The model's plugin library: the worker loads only this one.
+        public var pluginPath: String
+        /// Show the plugin's own log lines (`recbench run --verbose`).
+        public var verbose: Bool
     }
 
     func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, dataDirectory: DataDirectory,
-             searchPath: PluginSearchPath, console: Console) -> ExperimentRunner.RunOutcome {
+             searchPath: PluginSearchPath, pluginPath: String, console: Console) -> ExperimentRunner.RunOutcome {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("recbench-worker-\(getpid())-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -46,7 +50,8 @@ public struct WorkerIsolation: Sendable {
                 experimentFile: file.path, modelIndex: modelIndex, foldIndex: foldIndex,
                 dataDirectory: dataDirectory.path, dataOrigin: dataDirectory.origin,
                 pluginDirectories: searchPath.entries.map(\.directory), pluginOrigins: searchPath.entries.map(\.origin),
-                output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB)
+                output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB,
+                pluginPath: pluginPath, verbose: console.verbose)
             let requestPath = folder.appendingPathComponent("request.json")
             try JSONEncoder().encode(request).write(to: requestPath)
             return try launch(requestPath: requestPath.path, output: request.output, console: console)
@@ -158,6 +163,7 @@ public enum Worker {
         let console = Console()
         do {
             let request = try JSONDecoder().decode(WorkerIsolation.Request.self, from: Data(contentsOf: URL(fileURLWithPath: requestPath)))
+            console.verbose = request.verbose
             var limit = rlimit(rlim_cur: rlim_t(request.memoryLimitMB) << 20, rlim_max: rlim_t(request.memoryLimitMB) << 20)
             setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
 
@@ -166,15 +172,19 @@ public enum Worker {
                 PluginSearchPath.Entry(directory: $0, origin: $1)
             })
             let dataDirectory = DataDirectory(path: request.dataDirectory, origin: request.dataOrigin)
+            // Only the model's own plugin: loading every library on the path would cost each run.
+            var registry = PluginRegistry()
+            registry.add(path: request.pluginPath)
+            if let problem = registry.problems.first { throw problem }
             let runner = ExperimentRunner(
-                searchPath: searchPath, registry: PluginRegistry.discover(searchPath), dataDirectory: dataDirectory,
+                searchPath: searchPath, registry: registry, dataDirectory: dataDirectory,
                 ledger: nil, console: console, isolation: nil)
-            let models = try runner.resolve(file, hashBinaries: false)
+            let models = try runner.resolve(file, hashBinaries: false, only: request.modelIndex)
             let dataset = try runner.loadDataset(file)
             let splits = try runner.splits(file, dataset: dataset)
             let fold = try runner.prepare(splits[request.foldIndex], index: request.foldIndex, file: file, dataset: dataset,
                                           fingerprint: false)
-            let outcome = runner.execute(models[request.modelIndex], fold: fold)
+            let outcome = runner.execute(models[0], fold: fold)
             let encoded = try JSONEncoder().encode(outcome)
             let temporary = request.output + ".partial"
             try encoded.write(to: URL(fileURLWithPath: temporary))

@@ -97,6 +97,9 @@ extension Recbench {
         @Flag(name: .shortAndLong, help: "Print only warnings and errors.")
         var quiet = false
 
+        @Flag(name: .shortAndLong, help: "Also print the plugins' own log lines (per-epoch losses and the like).")
+        var verbose = false
+
         @Flag(help: "Fail (exit 3) when a published value listed in the file is not reproduced within its tolerance.")
         var check = false
 
@@ -106,6 +109,7 @@ extension Recbench {
 
         func run() throws {
             let console = Console(quiet: quiet)
+            console.verbose = verbose
             do {
                 let experiment = try ExperimentFile.load(path: file)
                 let searchPath = common.searchPath
