@@ -84,14 +84,15 @@ public struct ExperimentRunner {
         try MovieLens100K.load(from: dataDirectory)
     }
 
-    func splits(_ file: ExperimentFile, dataset: Dataset) throws -> [Split] {
+    /// `only`: the one fold a worker needs (predefined folds then read just their own files).
+    func splits(_ file: ExperimentFile, dataset: Dataset, only: Int? = nil) throws -> [Split] {
         switch file.split.method {
         case .userHoldout(let testFraction):
             return [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed).split(dataset)]
         case .kFold(let folds):
             return KFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
         case .predefined(let set):
-            return try MovieLens100KFolds.load(set: set, from: dataDirectory, dataset: dataset)
+            return try MovieLens100KFolds.load(set: set, from: dataDirectory, dataset: dataset, only: only)
         }
     }
 

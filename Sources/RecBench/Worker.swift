@@ -181,7 +181,7 @@ public enum Worker {
                 ledger: nil, console: console, isolation: nil)
             let models = try runner.resolve(file, hashBinaries: false, only: request.modelIndex)
             let dataset = try runner.loadDataset(file)
-            let splits = try runner.splits(file, dataset: dataset)
+            let splits = try runner.splits(file, dataset: dataset, only: request.foldIndex)
             let fold = try runner.prepare(splits[request.foldIndex], index: request.foldIndex, file: file, dataset: dataset,
                                           fingerprint: false)
             let outcome = runner.execute(models[0], fold: fold)

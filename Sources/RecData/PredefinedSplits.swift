@@ -10,7 +10,8 @@ public enum MovieLens100KFolds {
 
     /// Reads `<prefix>.base` and `<prefix>.test` for each fold of `set` and maps their rows onto the
     /// dataset's interactions. Every row must be one of the dataset's ratings, with the same rating.
-    public static func load(set: String, from directory: DataDirectory, dataset: Dataset) throws -> [Split] {
+    /// `only`: read just that fold (0-based); the others come back empty.
+    public static func load(set: String, from directory: DataDirectory, dataset: Dataset, only: Int? = nil) throws -> [Split] {
         guard let prefixes = sets[set] else {
             throw DataFileError(file: set, message: "unknown predefined split set; known: \(sets.keys.sorted().joined(separator: ", "))")
         }
@@ -39,6 +40,9 @@ public enum MovieLens100KFolds {
             }
         }
         return try prefixes.enumerated().map { index, prefix in
+            if let only, only != index {
+                return Split(train: [], test: [], method: "predefined(\(set))", part: "\(prefix) (not loaded)")
+            }
             let train = try rows(folder.appendingPathComponent("\(prefix).base").path)
             let test = try rows(folder.appendingPathComponent("\(prefix).test").path)
             guard Set(train).isDisjoint(with: test) else {

@@ -21,10 +21,23 @@ metric "Popularity" "Random" "CoOccurrence (example plugin)" "DampedMean (C plug
 "hr@20" 0.866384 0.225875 0.951220 0.577943
 EOD
 set title "quickstart: ml-100k, full-ranking" noenhanced
-set ylabel 'value (mean over users)'
+set ylabel "value"
 set yrange [0:*]
 set grid ytics
 set key outside right top vertical noenhanced
+set linetype 1 lc rgb '#4e79a7'
+set linetype 2 lc rgb '#f28e2b'
+set linetype 3 lc rgb '#e15759'
+set linetype 4 lc rgb '#76b7b2'
+set linetype 5 lc rgb '#59a14f'
+set linetype 6 lc rgb '#edc948'
+set linetype 7 lc rgb '#b07aa1'
+set linetype 8 lc rgb '#ff9da7'
+set linetype 9 lc rgb '#9c755f'
+set linetype 10 lc rgb '#bab0ac'
+set linetype 11 lc rgb '#1f2d3d'
+set linetype 12 lc rgb '#8cd17d'
+set linetype cycle 12
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
