@@ -35,8 +35,21 @@ public struct ExperimentFile: Sendable {
             case userHoldout(testFraction: Double)
             /// K-fold cross-validation over all interactions, shuffled with the seed.
             case kFold(folds: Int)
-            /// Train/test files shipped with the dataset (e.g. MovieLens 100K's u1–u5).
-            case predefined(set: String)
+            /// Train/test files shipped with the dataset: a named set (MovieLens 100K's u1–u5,
+            /// ua–ub), or nil for the one split a dataset comes with (LightGCN's train/test).
+            case predefined(set: String?)
+            /// A fraction of all interactions at random.
+            case randomHoldout(testFraction: Double)
+            /// Per item (or user) groups split by Microsoft Recommenders' rule, `trainRatio` to train.
+            case stratified(byItem: Bool, trainRatio: Double)
+            /// The latest interactions overall: a fraction, or everything from a cutoff timestamp on.
+            case temporal(testFraction: Double?, cutoff: Int64?)
+            /// Each user's latest interactions: a fraction or a count.
+            case userTemporal(testFraction: Double?, testCount: Int?)
+            /// One interaction per user: the last by time, or a random one.
+            case leaveOneOut(random: Bool)
+            /// K folds within each user's interactions.
+            case userKFold(folds: Int)
         }
         public var method: Method
         public var seed: UInt64
@@ -88,8 +101,11 @@ public struct ExperimentFile: Sendable {
         public var paramPositions: [String: TOMLPosition]
     }
 
-    public static let knownDatasets = ["ml-100k"]
-    public static let knownSplits = ["user-holdout", "kfold", "predefined"]
+    public static var knownDatasets: [String] { DatasetRegistry.names }
+    public static let knownSplits = [
+        "user-holdout", "kfold", "predefined", "random-holdout", "stratified", "temporal", "user-temporal",
+        "leave-one-out", "user-kfold",
+    ]
     public static let knownProtocols = [RankingEvaluator.protocolName, RatingEvaluator.protocolName]
 
     public static func load(path: String) throws -> ExperimentFile {
@@ -136,19 +152,51 @@ public struct ExperimentFile: Sendable {
         let method: SplitSpec.Method
         switch methodName {
         case "user-holdout":
-            let testFraction = try splitTable.required("test_fraction", \.doubleValue, "a number")
-            guard testFraction > 0, testFraction < 1 else {
-                throw splitTable.error(at: "test_fraction", "test_fraction must be between 0 and 1 (exclusive), got \(testFraction)")
-            }
-            method = .userHoldout(testFraction: testFraction)
-        case "kfold":
+            method = .userHoldout(testFraction: try splitTable.fraction("test_fraction", required: true)!)
+        case "kfold", "user-kfold":
             let folds = try splitTable.required("folds", \.integerValue, "an integer")
             guard folds >= 2, folds <= 100 else { throw splitTable.error(at: "folds", "folds must be between 2 and 100, got \(folds)") }
-            method = .kFold(folds: Int(folds))
+            method = methodName == "kfold" ? .kFold(folds: Int(folds)) : .userKFold(folds: Int(folds))
+        case "random-holdout":
+            method = .randomHoldout(testFraction: try splitTable.fraction("test_fraction", required: true)!)
+        case "stratified":
+            let by = try splitTable.optional("by", \.stringValue, "\"item\" or \"user\"") ?? "item"
+            try splitTable.check("by", by, in: ["item", "user"])
+            method = .stratified(byItem: by == "item", trainRatio: try splitTable.fraction("train_ratio", required: true)!)
+        case "temporal":
+            let fraction = try splitTable.fraction("test_fraction", required: false)
+            let cutoff = try splitTable.optional("cutoff", \.integerValue, "a Unix timestamp")
+            guard (fraction == nil) != (cutoff == nil) else {
+                throw splitTable.error(at: fraction == nil ? "method" : "cutoff", "temporal takes exactly one of test_fraction and cutoff")
+            }
+            method = .temporal(testFraction: fraction, cutoff: cutoff)
+        case "user-temporal":
+            let fraction = try splitTable.fraction("test_fraction", required: false)
+            let count = try splitTable.optional("test_count", \.integerValue, "a positive integer")
+            guard (fraction == nil) != (count == nil) else {
+                throw splitTable.error(at: fraction == nil ? "method" : "test_count", "user-temporal takes exactly one of test_fraction and test_count")
+            }
+            if let count, count < 1 { throw splitTable.error(at: "test_count", "test_count must be at least 1") }
+            method = .userTemporal(testFraction: fraction, testCount: count.map(Int.init))
+        case "leave-one-out":
+            let pick = try splitTable.optional("pick", \.stringValue, "\"last\" or \"random\"") ?? "last"
+            try splitTable.check("pick", pick, in: ["last", "random"])
+            method = .leaveOneOut(random: pick == "random")
         default:
-            let set = try splitTable.required("set", \.stringValue, "a string")
-            try splitTable.check("set", set, in: MovieLens100KFolds.sets.keys.sorted())
-            method = .predefined(set: set)
+            let fixed = DatasetRegistry.named(datasetName)?.hasFixedSplit == true
+            if fixed {
+                if splitTable.has("set") {
+                    throw splitTable.error(at: "set", "\(datasetName) ships exactly one train/test split; leave out set")
+                }
+                method = .predefined(set: nil)
+            } else {
+                let set = try splitTable.required("set", \.stringValue, "a string")
+                guard datasetName == MovieLens100K.name else {
+                    throw splitTable.error(at: "set", "predefined sets exist for ml-100k only; \(datasetName) has none")
+                }
+                try splitTable.check("set", set, in: MovieLens100KFolds.sets.keys.sorted())
+                method = .predefined(set: set)
+            }
         }
         let splitSeed = try splitTable.optionalSeed("seed") ?? seed
         try splitTable.finish()
@@ -188,7 +236,8 @@ public struct ExperimentFile: Sendable {
             if let metric = RatingMetric(rawValue: text.lowercased()), !ratingMetrics.contains(metric) { ratingMetrics.append(metric) }
         }
         if metricNodes == nil {
-            if isRating { ratingMetrics = RatingMetric.allCases } else { metrics = RankingMetric.allCases }
+            // The six classic top-K metrics (DESIGN §7); f1 and auc are asked for by name.
+            if isRating { ratingMetrics = RatingMetric.allCases } else { metrics = [.precision, .recall, .ndcg, .hr, .map, .mrr] }
         }
         guard !(metrics.isEmpty && ratingMetrics.isEmpty) else { throw evaluationTable.error(at: "metrics", "metrics must not be empty") }
         var ratingScale: ClosedRange<Float> = 1...5
@@ -253,7 +302,7 @@ public struct ExperimentFile: Sendable {
                 throw ExperimentError(file: path, position: referenceNode.keyPosition, message: "reference must be an array of tables ([[reference]])")
             }
             let evaluated = isRating ? ratingMetrics.map(\.rawValue)
-                : metrics.flatMap { metric in cutoffs.map { metric.label(cutoff: $0) } }
+                : MetricKey.keys(metrics: metrics, cutoffs: cutoffs).map(\.description)
             for node in nodes {
                 guard case .table(let table) = node.value else {
                     throw ExperimentError(file: path, position: node.position, message: "each reference must be a table ([[reference]])")
@@ -397,6 +446,15 @@ struct StrictTable {
         guard let value = try optional(key, \.integerValue, "a non-negative integer") else { return nil }
         guard value >= 0 else { throw error(at: key, "\(key) must be a non-negative integer, got \(value)") }
         return UInt64(value)
+    }
+
+    /// A number strictly between 0 and 1.
+    mutating func fraction(_ key: String, required: Bool) throws -> Double? {
+        let value = required ? try self.required(key, \.doubleValue, "a number") : try optional(key, \.doubleValue, "a number")
+        if let value, !(value > 0 && value < 1) {
+            throw error(at: key, "\(key) must be between 0 and 1 (exclusive), got \(value)")
+        }
+        return value
     }
 
     func check(_ key: String, _ value: String, in known: [String]) throws {

@@ -78,21 +78,57 @@ public struct ExperimentRunner {
         var ranking: RankingEvaluator?
         var rating: RatingEvaluator?
         var ratingMetrics: [RatingMetric] = []
+        /// Item genres, for intra-list diversity (nil when the dataset has none).
+        var itemGenres: [[String]]?
     }
 
-    func loadDataset(_ file: ExperimentFile) throws -> Dataset {
-        try MovieLens100K.load(from: dataDirectory)
+    /// A loaded dataset and the split it ships with, if any.
+    struct LoadedData {
+        var dataset: Dataset
+        var fixedSplit: Split?
+    }
+
+    func loadDataset(_ file: ExperimentFile) throws -> LoadedData {
+        guard let known = DatasetRegistry.named(file.dataset.name) else {
+            throw PluginError("unknown dataset \(file.dataset.name)")
+        }
+        let (dataset, fixedSplit) = try known.load(from: dataDirectory)
+        return LoadedData(dataset: dataset, fixedSplit: fixedSplit)
     }
 
     /// `only`: the one fold a worker needs (predefined folds then read just their own files).
-    func splits(_ file: ExperimentFile, dataset: Dataset, only: Int? = nil) throws -> [Split] {
+    func splits(_ file: ExperimentFile, data: LoadedData, only: Int? = nil) throws -> [Split] {
+        let dataset = data.dataset
         switch file.split.method {
         case .userHoldout(let testFraction):
             return [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed).split(dataset)]
         case .kFold(let folds):
             return KFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
-        case .predefined(let set):
+        case .predefined(let set?):
             return try MovieLens100KFolds.load(set: set, from: dataDirectory, dataset: dataset, only: only)
+        case .predefined(nil):
+            guard let split = data.fixedSplit else {
+                throw PluginError("dataset \(dataset.name) ships no train/test split; choose another split method")
+            }
+            return [split]
+        case .userKFold(let folds):
+            return UserKFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
+        default:
+            return [splitter(file.split)!.split(dataset)]
+        }
+    }
+
+    /// The single-split splitters, also asked for their temporal promise by the lint.
+    func splitter(_ spec: ExperimentFile.SplitSpec) -> (any Splitter)? {
+        switch spec.method {
+        case .randomHoldout(let fraction): RandomHoldoutSplitter(testFraction: fraction, seed: spec.seed)
+        case .stratified(let byItem, let ratio): StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: spec.seed)
+        case .temporal(let fraction?, _): TemporalSplitter(.fraction(fraction))
+        case .temporal(nil, let cutoff): TemporalSplitter(.cutoff(cutoff ?? 0))
+        case .userTemporal(let fraction?, _): UserTemporalSplitter(.fraction(fraction))
+        case .userTemporal(nil, let count): UserTemporalSplitter(.count(count ?? 1))
+        case .leaveOneOut(let random): LeaveOneOutSplitter(random ? .random(seed: spec.seed) : .last)
+        default: nil
         }
     }
 
@@ -107,8 +143,14 @@ public struct ExperimentRunner {
                 unknownPairs: file.evaluation.unknownPairs)
             fold.ratingMetrics = file.evaluation.ratingMetrics
         } else {
-            fold.ranking = RankingEvaluator(train: train, test: try split.matrix(split.test, of: dataset),
-                                            metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
+            var evaluator = RankingEvaluator(train: train, test: try split.matrix(split.test, of: dataset),
+                                             metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
+            // Both cores for mask/top-K/metrics (results are bit-identical to one thread), and the
+            // top-K lists kept for the beyond-accuracy measures.
+            evaluator.threadCount = ProcessInfo.processInfo.activeProcessorCount
+            evaluator.keepLists = true
+            fold.ranking = evaluator
+            fold.itemGenres = dataset.itemGenres.contains { !$0.isEmpty } ? dataset.itemGenres : nil
         }
         return fold
     }
@@ -118,9 +160,13 @@ public struct ExperimentRunner {
 
         guard let ledger else { throw PluginError("an experiment needs a ledger to record its runs") }
         console.status("Loading \(file.dataset.name) from \(dataDirectory.path)")
-        let dataset = try loadDataset(file)
-        let folds = try splits(file, dataset: dataset).enumerated().map { try prepare($1, index: $0, file: file, dataset: dataset) }
+        let data = try loadDataset(file)
+        let dataset = data.dataset
+        let folds = try splits(file, data: data).enumerated().map { try prepare($1, index: $0, file: file, dataset: dataset) }
         let first = folds[0]
+        // Leakage and sanity lint of the first fold: said before anything trains.
+        let lint = SplitLint.check(first.split, of: dataset, temporalScope: splitter(file.split)?.temporalScope ?? .none)
+        for warning in lint.warnings { console.warning(String(warning.dropFirst("warning: ".count))) }
         let evaluated = first.ranking.map { "\($0.users.count) users evaluated" }
             ?? first.rating.map { "\($0.unknownCount) of \($0.testRatings.count) test pairs have an unknown user or item" } ?? ""
         console.info("\(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions; "
@@ -218,6 +264,14 @@ public struct ExperimentRunner {
                 outcome.perUser = zip(result.keys, result.perUser).map { key, values in
                     .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
                           users: result.users, values: values)
+                }
+                // Aggregates over the whole set of lists: GAUC (with auc), coverage, Gini, novelty, ARP, ILD.
+                let aggregates = result.aggregates
+                    + BeyondAccuracy.measure(result: result, train: train, cutoffs: evaluator.keys.map(\.cutoff).filter { $0 > 0 }
+                        .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }, itemGenres: fold.itemGenres)
+                outcome.metrics += aggregates.map {
+                    .init(metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
+                          value: $0.value, definitionVersion: BeyondAccuracy.definitionVersion)
                 }
                 outcome.evaluatedCount = evaluator.users.count
                 let key = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]

@@ -180,8 +180,9 @@ public enum Worker {
                 searchPath: searchPath, registry: registry, dataDirectory: dataDirectory,
                 ledger: nil, console: console, isolation: nil)
             let models = try runner.resolve(file, hashBinaries: false, only: request.modelIndex)
-            let dataset = try runner.loadDataset(file)
-            let splits = try runner.splits(file, dataset: dataset, only: request.foldIndex)
+            let data = try runner.loadDataset(file)
+            let dataset = data.dataset
+            let splits = try runner.splits(file, data: data, only: request.foldIndex)
             let fold = try runner.prepare(splits[request.foldIndex], index: request.foldIndex, file: file, dataset: dataset,
                                           fingerprint: false)
             let outcome = runner.execute(models[0], fold: fold)

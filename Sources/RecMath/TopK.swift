@@ -6,20 +6,26 @@
 public enum TopK {
     /// Indices of the `k` best entries of `scores`, best first.
     public static func select(_ scores: UnsafeBufferPointer<Float>, k: Int) -> [Int32] {
-        guard k > 0 else { return [] }
-        // A bounded heap whose root is the worst kept entry: O(n log k), no full sort.
+        guard k > 0, let base = scores.baseAddress else { return [] }
+        // A bounded heap whose root is the worst kept entry: O(n log k), no full sort. The root's
+        // score is cached in a local so the common case — a score that cannot enter — is one
+        // comparison on an unsafe pointer.
         var heap = [(score: Float, index: Int32)]()
         heap.reserveCapacity(k)
+        var worstScore = -Float.infinity
+        var worstIndex = Int32.max
         for index in 0..<scores.count {
-            let score = scores[index]
-            if score == -.infinity { continue }
+            let score = base[index]
+            if score < worstScore || score == -.infinity { continue }
             let candidate = (score: score, index: Int32(index))
             if heap.count < k {
                 heap.append(candidate)
                 siftUp(&heap, heap.count - 1)
-            } else if isBetter(candidate, than: heap[0]) {
+                if heap.count == k { (worstScore, worstIndex) = (heap[0].score, heap[0].index) }
+            } else if score > worstScore || (score == worstScore && candidate.index < worstIndex) {
                 heap[0] = candidate
                 siftDown(&heap, 0)
+                (worstScore, worstIndex) = (heap[0].score, heap[0].index)
             }
         }
         heap.sort { isBetter($0, than: $1) }

@@ -41,13 +41,16 @@ public struct ExperimentReport: Sendable {
 
     /// Counts recorded beside metrics that are not quality measures.
     static let bookkeeping: Set<String> = ["unknown_pairs"]
+    /// Measures of the whole set of lists rather than accuracy: reported in their own table,
+    /// without a "best" (more coverage or novelty is not simply better).
+    public static let beyondAccuracy: Set<String> = ["coverage", "gini", "novelty", "arp", "ild"]
 
     /// Metric columns in the order precision, recall, ndcg, map, mrr, hr, rmse, mae, then cutoffs.
     public var columns: [Column] {
         let order = ["precision", "recall", "ndcg", "map", "mrr", "hr", "rmse", "mae"]
         var seen = Set<Column>()
         for records in metrics.values {
-            for record in records where !Self.bookkeeping.contains(record.metric) {
+            for record in records where !Self.bookkeeping.contains(record.metric) && !Self.beyondAccuracy.contains(record.metric) {
                 seen.insert(Column(metric: record.metric, cutoff: record.cutoff))
             }
         }
@@ -66,6 +69,18 @@ public struct ExperimentReport: Sendable {
     public var headline: Column? {
         let ranking = columns.filter { !$0.lowerIsBetter && $0.cutoff > 0 }
         return ranking.first { $0.metric == "ndcg" && $0.cutoff == 10 } ?? ranking.first { $0.metric == "ndcg" } ?? ranking.first
+    }
+
+    /// The beyond-accuracy columns present, in the order coverage, gini, novelty, arp, ild, by cutoff.
+    public var beyondAccuracyColumns: [Column] {
+        let order = ["coverage", "gini", "novelty", "arp", "ild"]
+        var seen = Set<Column>()
+        for records in metrics.values {
+            for record in records where Self.beyondAccuracy.contains(record.metric) {
+                seen.insert(Column(metric: record.metric, cutoff: record.cutoff))
+            }
+        }
+        return seen.sorted { (order.firstIndex(of: $0.metric)!, $0.cutoff) < (order.firstIndex(of: $1.metric)!, $1.cutoff) }
     }
 
     /// Runs that finished without error.

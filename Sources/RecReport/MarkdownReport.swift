@@ -33,6 +33,25 @@ struct MarkdownReport {
         out.append("")
         out.append("![metrics chart](chart.svg)")
         out.append("")
+        let beyond = report.beyondAccuracyColumns
+        let finished = report.models.filter(\.succeeded)
+        if !beyond.isEmpty && !finished.isEmpty {
+            out.append("### Beyond accuracy")
+            out.append("")
+            out.append("Over the whole set of top-K lists (docs/metrics.md): item coverage, Gini index of exposure, "
+                + "novelty (mean self-information), average recommendation popularity (ARP)"
+                + (beyond.contains { $0.metric == "ild" } ? ", intra-list diversity over genres (ILD)." : "."))
+            out.append("")
+            out.append("| model | " + beyond.map(\.label).joined(separator: " | ") + " |")
+            out.append("|---|" + String(repeating: "---:|", count: beyond.count))
+            for model in finished {
+                let cells = beyond.map { column in
+                    report.aggregate(model, column).map { String(format: column.metric == "arp" ? "%.1f" : "%.4f", $0.mean) } ?? "-"
+                }
+                out.append("| \(cell(model.label)) | " + cells.joined(separator: " | ") + " |")
+            }
+            out.append("")
+        }
         if let headline = report.headline,
            let significance = Significance(report: report, ledger: report.headlinePerUser, metric: headline.label) {
             out.append(contentsOf: significance.markdown())

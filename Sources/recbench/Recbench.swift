@@ -20,12 +20,13 @@ struct Recbench: ParsableCommand {
               recbench plugins          list plugins, and where each was found
               recbench run FILE         run an experiment, write its report
               recbench report NAME      rebuild reports/NAME/ from the ledger
+              recbench data list        datasets, and which are present
 
             Example:
               recbench run experiments/quickstart.toml
             """,
         version: ExperimentRunner.hostVersion,
-        subcommands: [Run.self, Report.self, Plugins.self, WorkerCommand.self]
+        subcommands: [Run.self, Report.self, Plugins.self, DataCommand.self, WorkerCommand.self]
     )
 }
 

@@ -223,6 +223,27 @@ import Testing
         #expect(csv.contains("Popularity,Popularity,1.0.0,1,ok,ndcg,10,full-ranking,1,0.223"))
     }
 
+    @Test(.enabled(if: TestSupport.hasMovieLens, "needs the shared datasets: set RECBENCH_DATA_DIR"))
+    func dataListAndStats() throws {
+        let environment = ["RECBENCH_DATA_DIR": TestSupport.dataDirectory!]
+        let list = try TestSupport.recbench(["data", "list"], environment: environment)
+        #expect(list.status == 0)
+        #expect(list.stdout.contains("ml-100k          present"))
+        #expect(list.stdout.contains("gowalla          present"))
+        // ratings.dat of ML-1M is not in the shared folder: listed as missing, with where it belongs.
+        #expect(list.stdout.contains("ml-1m            missing"))
+        #expect(list.stdout.contains("/ml-1m/ratings.dat"))
+        let stats = try TestSupport.recbench(["data", "stats", "ml-100k"], environment: environment)
+        #expect(stats.status == 0, "\(stats.stderr)")
+        // The dataset's own README: 943 users, 1682 items, 100000 ratings; every user has at least 20.
+        for line in ["users         943", "items         1682", "interactions  100000", "per user  min 20,"] {
+            #expect(stats.stdout.contains(line), "missing \(line)")
+        }
+        let unknown = try TestSupport.recbench(["data", "stats", "ml-100"], environment: environment)
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("did you mean \"ml-100k\"?"))
+    }
+
     @Test func reportOfAnUnknownExperimentListsTheKnownOnes() throws {
         let folder = try TestSupport.temporaryDirectory()
         let result = try TestSupport.recbench(["report", "nothing", "--ledger", folder.path + "/none.sqlite"])

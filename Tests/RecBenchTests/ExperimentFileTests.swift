@@ -40,7 +40,7 @@ import Testing
         }
         #expect(testFraction == 0.25)
         #expect(file.evaluation.cutoffs == [10, 5], "repeated cutoffs are dropped, order kept")
-        #expect(file.evaluation.metrics.count == 6, "no metrics key means all of them")
+        #expect(file.evaluation.metrics == [.precision, .recall, .ndcg, .hr, .map, .mrr], "no metrics key means the six classic ones")
         #expect(file.models.map(\.label) == ["Popularity", "Random 7"])
         #expect(file.models.map(\.seed) == [42, 7])
         #expect(file.models[1].params == ["seed": .int(3)])
@@ -115,6 +115,30 @@ import Testing
         #expect(surprise.evaluation.unknownPairs == .model)
     }
 
+    @Test(arguments: [
+        ("method = \"random-holdout\"\ntest_fraction = 0.1", "randomHoldout(testFraction: 0.1)"),
+        ("method = \"stratified\"\ntrain_ratio = 0.75", "stratified(byItem: true, trainRatio: 0.75)"),
+        ("method = \"stratified\"\nby = \"user\"\ntrain_ratio = 0.8", "stratified(byItem: false, trainRatio: 0.8)"),
+        ("method = \"temporal\"\ntest_fraction = 0.2", "temporal(testFraction: Optional(0.2), cutoff: nil)"),
+        ("method = \"temporal\"\ncutoff = 890000000", "temporal(testFraction: nil, cutoff: Optional(890000000))"),
+        ("method = \"user-temporal\"\ntest_count = 2", "userTemporal(testFraction: nil, testCount: Optional(2))"),
+        ("method = \"leave-one-out\"", "leaveOneOut(random: false)"),
+        ("method = \"leave-one-out\"\npick = \"random\"", "leaveOneOut(random: true)"),
+        ("method = \"user-kfold\"\nfolds = 3", "userKFold(folds: 3)"),
+    ])
+    func everySplitMethodParses(split: String, expected: String) throws {
+        let text = Self.minimal.replacingOccurrences(of: "method = \"user-holdout\"\ntest_fraction = 0.25", with: split)
+        let file = try ExperimentFile.parse(text, path: "tiny.toml")
+        #expect(String(describing: file.split.method) == expected)
+    }
+
+    @Test func temporalNeedsExactlyOneBoundary() {
+        let text = Self.minimal.replacingOccurrences(of: "method = \"user-holdout\"\ntest_fraction = 0.25",
+                                                     with: "method = \"temporal\"\ntest_fraction = 0.2\ncutoff = 5")
+        let error = #expect(throws: ExperimentError.self) { try ExperimentFile.parse(text, path: "tiny.toml") }
+        #expect(error?.description == "tiny.toml:10:10: temporal takes exactly one of test_fraction and cutoff")
+    }
+
     @Test func theQuickstartFileParses() throws {
         let path = TestSupport.repositoryRoot.appendingPathComponent("experiments/quickstart.toml").path
         let file = try ExperimentFile.load(path: path)
@@ -127,10 +151,10 @@ import Testing
         ("name = \"tiny\"", "name = \"tiny\"\nnmae = \"x\"", "tiny.toml:3:1: unknown key \"nmae\" in [experiment] (did you mean \"name\"?)"),
         ("test_fraction = 0.25", "test_fraction = 1.5", "tiny.toml:9:17: test_fraction must be between 0 and 1 (exclusive), got 1.5"),
         ("test_fraction = 0.25", "test_fraction = \"0.2\"", "tiny.toml:9:17: test_fraction must be a number, not string"),
-        ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout, kfold, predefined"),
-        ("name = \"ml-100k\"", "name = \"ml-1oo\"", "tiny.toml:5:8: unknown name \"ml-1oo\"; this version knows: ml-100k"),
+        ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout, kfold, predefined, random-holdout, stratified, temporal, user-temporal, leave-one-out, user-kfold"),
+        ("name = \"ml-100k\"", "name = \"ml-100\"", "tiny.toml:5:8: unknown name \"ml-100\" (did you mean \"ml-100k\"?); this version knows: ml-100k, ml-1m, ml-10m, ml-latest-small, ml-20m, ml-25m, gowalla, yelp2018, amazon-book"),
         ("cutoffs = [10, 5, 10]", "cutoffs = [10, 0]", "tiny.toml:12:16: cutoffs must be positive integers (at most 10000)"),
-        ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown ranking metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr"),
+        ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown ranking metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr, f1, auc"),
         ("label = \"Random 7\"", "label = \"Popularity\"", "tiny.toml:19:9: two models are labelled \"Popularity\"; give each a distinct label = \"...\""),
         ("[split]", "[splitt]", "tiny.toml:7:2: unknown key \"splitt\" in the experiment file (did you mean \"split\"?)"),
         ("seed = 7", "seed = -1", "tiny.toml:20:8: seed must be a non-negative integer, got -1"),
