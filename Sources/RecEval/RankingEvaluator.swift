@@ -275,11 +275,11 @@ enum SIMDScan {
             let candidate = (score: score, index: Int32(index))
             if heap.count < k {
                 heap.append(candidate)
-                siftUp(&heap, heap.count - 1)
+                TopK.siftUp(&heap, heap.count - 1)
                 if heap.count == k { threshold = heap[0].score }
             } else {
                 heap[0] = candidate
-                siftDown(&heap, 0)
+                TopK.siftDown(&heap, 0)
                 threshold = heap[0].score
             }
             return true
@@ -297,37 +297,8 @@ enum SIMDScan {
             if !offer(i) { return ([], i) }
             i += 1
         }
-        heap.sort { isBetter($0, than: $1) }
+        heap.sort { TopK.isBetter($0, than: $1) }
         return (heap.map(\.index), nil)
-    }
-
-    @inline(__always)
-    static func isBetter(_ a: (score: Float, index: Int32), than b: (score: Float, index: Int32)) -> Bool {
-        a.score > b.score || (a.score == b.score && a.index < b.index)
-    }
-
-    // Min-heap on "betterness": the root is the entry every other kept entry beats.
-    private static func siftUp(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard isBetter(heap[parent], than: heap[child]) else { return }
-            heap.swapAt(parent, child)
-            child = parent
-        }
-    }
-
-    private static func siftDown(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var worst = parent
-            if left < heap.count, isBetter(heap[worst], than: heap[left]) { worst = left }
-            if right < heap.count, isBetter(heap[worst], than: heap[right]) { worst = right }
-            if worst == parent { return }
-            heap.swapAt(parent, worst)
-            parent = worst
-        }
     }
 }
 

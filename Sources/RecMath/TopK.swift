@@ -38,13 +38,15 @@ public enum TopK {
         return nil
     }
 
+    /// The v1 order: a beats b on a higher score, or an equal score and a lower index.
     @inline(__always)
-    static func isBetter(_ a: (score: Float, index: Int32), than b: (score: Float, index: Int32)) -> Bool {
+    public static func isBetter(_ a: (score: Float, index: Int32), than b: (score: Float, index: Int32)) -> Bool {
         a.score > b.score || (a.score == b.score && a.index < b.index)
     }
 
-    // Min-heap on "betterness": the root is the entry every other kept entry beats.
-    private static func siftUp(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
+    // Min-heap on "betterness": the root is the entry every other kept entry beats. Public so that
+    // a caller with its own scan (the evaluator's vectorised one) keeps the same heap.
+    public static func siftUp(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
@@ -54,7 +56,7 @@ public enum TopK {
         }
     }
 
-    private static func siftDown(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
+    public static func siftDown(_ heap: inout [(score: Float, index: Int32)], _ start: Int) {
         var parent = start
         while true {
             let left = 2 * parent + 1, right = left + 1
