@@ -27,6 +27,36 @@ public struct ExperimentFile: Sendable {
 
     public struct DatasetSpec: Sendable {
         public var name: String
+        /// Applied in this order after reading, before splitting; each is recorded in the run's
+        /// description and changes the dataset fingerprint.
+        public var duplicates: DuplicatePolicy?
+        public var minRating: Double?
+        public var kCore: Int?
+        public var minUserInteractions: Int?
+        public var minItemInteractions: Int?
+
+        /// "duplicates=last, min_rating=4, k_core=5", or "" when nothing is applied.
+        public var preprocessing: String {
+            var steps: [String] = []
+            if let duplicates { steps.append("duplicates=\(duplicates.rawValue)") }
+            if let minRating { steps.append("min_rating=\(minRating)") }
+            if let kCore { steps.append("k_core=\(kCore)") }
+            if let minUserInteractions { steps.append("min_user_interactions=\(minUserInteractions)") }
+            if let minItemInteractions { steps.append("min_item_interactions=\(minItemInteractions)") }
+            return steps.joined(separator: ", ")
+        }
+
+        /// Runs the declared steps: duplicates, rating threshold, k-core, single-pass minimum counts.
+        public func apply(to dataset: Dataset) -> Dataset {
+            var data = dataset
+            if let duplicates { data = data.resolvingDuplicates(duplicates) }
+            if let minRating { data = data.ratingThreshold(Float(minRating)) }
+            if let kCore { data = data.kCore(users: kCore, items: kCore) }
+            if minUserInteractions != nil || minItemInteractions != nil {
+                data = data.minimumCounts(users: minUserInteractions ?? 0, items: minItemInteractions ?? 0)
+            }
+            return data
+        }
     }
 
     public struct SplitSpec: Sendable {
@@ -144,6 +174,19 @@ public struct ExperimentFile: Sendable {
         var datasetTable = try top.requiredTable("dataset")
         let datasetName = try datasetTable.required("name", \.stringValue, "a string")
         try datasetTable.check("name", datasetName, in: knownDatasets)
+        var datasetSpec = DatasetSpec(name: datasetName)
+        if let policy = try datasetTable.optional("duplicates", \.stringValue, "\"first\", \"last\" or \"mean\"") {
+            try datasetTable.check("duplicates", policy, in: DuplicatePolicy.allCases.map(\.rawValue))
+            datasetSpec.duplicates = DuplicatePolicy(rawValue: policy)
+        }
+        datasetSpec.minRating = try datasetTable.optional("min_rating", \.doubleValue, "a number")
+        for (key, path) in [("k_core", \DatasetSpec.kCore), ("min_user_interactions", \DatasetSpec.minUserInteractions),
+                            ("min_item_interactions", \DatasetSpec.minItemInteractions)] {
+            if let value = try datasetTable.optional(key, \.integerValue, "a positive integer") {
+                guard value >= 1 else { throw datasetTable.error(at: key, "\(key) must be at least 1, got \(value)") }
+                datasetSpec[keyPath: path] = Int(value)
+            }
+        }
         try datasetTable.finish()
 
         var splitTable = try top.requiredTable("split")
@@ -352,7 +395,7 @@ public struct ExperimentFile: Sendable {
 
         var file = ExperimentFile(
             path: path, text: text, name: name, description: description, seed: seed,
-            dataset: DatasetSpec(name: datasetName),
+            dataset: datasetSpec,
             split: SplitSpec(method: method, seed: splitSeed),
             evaluation: EvaluationSpec(evaluationProtocol: evaluationProtocol, cutoffs: cutoffs, metrics: metrics,
                                        ratingMetrics: ratingMetrics, ratingScale: ratingScale, unknownPairs: unknownPairs),

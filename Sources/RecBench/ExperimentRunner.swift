@@ -93,7 +93,20 @@ public struct ExperimentRunner {
             throw PluginError("unknown dataset \(file.dataset.name)")
         }
         let (dataset, fixedSplit) = try known.load(from: dataDirectory)
+        guard file.dataset.preprocessing.isEmpty else {
+            guard !isPredefined(file) else {
+                throw PluginError("a predefined split cannot be combined with preprocessing (\(file.dataset.preprocessing)): its files name rows the filters may remove; choose another split method")
+            }
+            var processed = file.dataset.apply(to: dataset)
+            processed.name = "\(dataset.name) [\(file.dataset.preprocessing)]"
+            return LoadedData(dataset: processed, fixedSplit: nil)
+        }
         return LoadedData(dataset: dataset, fixedSplit: fixedSplit)
+    }
+
+    private func isPredefined(_ file: ExperimentFile) -> Bool {
+        if case .predefined = file.split.method { return true }
+        return false
     }
 
     /// `only`: the one fold a worker needs (predefined folds then read just their own files).
