@@ -151,6 +151,30 @@ public final class Ledger: Sendable {
         }
     }
 
+    /// One line of `recbench ls`: an execution and how its runs went.
+    public struct ExecutionSummary: Sendable, FetchableRecord, Decodable {
+        public var id: Int64
+        public var name: String
+        public var status: String
+        public var startedAt: String
+        public var finishedAt: String?
+        public var dataset: String
+        public var runs: Int
+        public var failed: Int
+    }
+
+    /// Every execution, newest first.
+    public func executions() throws -> [ExecutionSummary] {
+        try pool.read { db in
+            try ExecutionSummary.fetchAll(db, sql: """
+                SELECT e.id, e.name, e.status, e.startedAt, e.finishedAt, e.dataset,
+                       COUNT(r.id) AS runs, COALESCE(SUM(r.status != 'ok'), 0) AS failed
+                FROM experiment e LEFT JOIN run r ON r.experimentId = e.id
+                GROUP BY e.id ORDER BY e.id DESC
+                """)
+        }
+    }
+
     public func experimentNames() throws -> [String] {
         try pool.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT name FROM experiment WHERE finishedAt IS NOT NULL ORDER BY name")

@@ -21,12 +21,13 @@ struct Recbench: ParsableCommand {
               recbench run FILE         run an experiment, write its report
               recbench report NAME      rebuild reports/NAME/ from the ledger
               recbench data list        datasets, and which are present
+              recbench ls               experiments in the ledger
 
             Example:
               recbench run experiments/quickstart.toml
             """,
         version: ExperimentRunner.hostVersion,
-        subcommands: [Run.self, Report.self, Plugins.self, DataCommand.self, WorkerCommand.self]
+        subcommands: [Run.self, Report.self, ListCommand.self, Plugins.self, DataCommand.self, WorkerCommand.self]
     )
 }
 

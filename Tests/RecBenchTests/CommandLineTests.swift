@@ -173,6 +173,11 @@ import Testing
             #expect(size > 1000, "\(chart) is \(size) bytes")
         }
 
+        let listing = try TestSupport.recbench(["ls", "--ledger", ledger])
+        #expect(listing.status == 0)
+        #expect(listing.stdout.contains("e2e") && listing.stdout.contains("completed-with-failures")
+                && listing.stdout.contains("4 (1 failed)"), "\(listing.stdout)")
+
         // The report comes from the ledger: regenerating it gives the same bytes.
         let names = ["README.md", "metrics.csv", "chart.gp", "chart.svg", "chart.png"]
         let before = try names.map { try Data(contentsOf: URL(fileURLWithPath: reports + "/e2e/" + $0)) }
