@@ -18,6 +18,7 @@ struct Recbench: ParsableCommand {
 
             Start here:
               recbench plugins          list plugins, and where each was found
+              recbench plan FILE        what a run would do, without running it
               recbench run FILE         run an experiment, write its report
               recbench report NAME      rebuild reports/NAME/ from the ledger
               recbench data list        datasets, and which are present
@@ -27,7 +28,7 @@ struct Recbench: ParsableCommand {
               recbench run experiments/quickstart.toml
             """,
         version: ExperimentRunner.hostVersion,
-        subcommands: [Run.self, Report.self, ListCommand.self, Plugins.self, DataCommand.self, WorkerCommand.self]
+        subcommands: [Run.self, PlanCommand.self, Report.self, ListCommand.self, Plugins.self, DataCommand.self, WorkerCommand.self]
     )
 }
 
@@ -200,6 +201,40 @@ extension Recbench {
         func run() throws {
             let status = Worker.main(requestPath: request)
             if status != 0 { throw ExitCode(status) }
+        }
+    }
+}
+
+extension Recbench {
+    struct PlanCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plan",
+            abstract: "Dry run: check an experiment file and show what `recbench run` would do.",
+            discussion: """
+                Prints the fully resolved configuration (every model parameter, defaults marked with *), \
+                the dataset after preprocessing and the first fold's split sizes and lint warnings, the \
+                run matrix (models × folds), and how many of those runs the ledger already holds with \
+                the same parameters, seed and split. Nothing is trained or written.
+                """)
+
+        @Argument(help: ArgumentHelp("The experiment file.", valueName: "file"))
+        var file: String
+
+        @OptionGroup var common: CommonOptions
+
+        func run() throws {
+            let console = Console()
+            do {
+                let experiment = try ExperimentFile.load(path: file)
+                let ledger = FileManager.default.fileExists(atPath: common.ledgerPath) ? try Ledger(path: common.ledgerPath) : nil
+                let runner = ExperimentRunner(
+                    searchPath: common.searchPath, registry: common.registry(console: console),
+                    dataDirectory: DataDirectory.resolve(explicit: common.dataDirectory),
+                    ledger: ledger, console: console, isolation: nil)
+                for line in try ExperimentPlan(file: experiment, runner: runner).lines { print(line) }
+            } catch {
+                throw fail(error)
+            }
         }
     }
 }

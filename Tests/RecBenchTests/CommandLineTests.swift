@@ -173,6 +173,16 @@ import Testing
             #expect(size > 1000, "\(chart) is \(size) bytes")
         }
 
+        // A dry run of the same file now finds the three successful runs in the ledger; the failed one is to do.
+        let plan = try TestSupport.recbench(
+            ["plan", file, "--ledger", ledger],
+            environment: ["RECBENCH_DATA_DIR": TestSupport.dataDirectory!, "RECBENCH_PLUGIN_PATH": plugins.path])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("runs        4 models × 1 fold = 4"))
+        #expect(plan.stdout.contains("holds 3 of these 4 runs with the same parameters, seed and split"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("m = 10.0") && plan.stdout.contains("weighting = \"count\"*"))
+        #expect(plan.stdout.contains("80000 train / 20000 test"))
+
         let listing = try TestSupport.recbench(["ls", "--ledger", ledger])
         #expect(listing.status == 0)
         #expect(listing.stdout.contains("e2e") && listing.stdout.contains("completed-with-failures")
