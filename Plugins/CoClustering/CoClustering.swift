@@ -116,7 +116,7 @@ public final class CoClustering: RatingPredictor {
         }
 
         // Random initial clusters: all users, then all items, uniformly (Surprise: randint).
-        var generator = SeededGenerator(seed: ownSeed >= 0 ? UInt64(ownSeed) : context.seed)
+        var generator = SeededGenerator(seed: context.seed(overriddenBy: ownSeed))
         let uCluster = make(userCount, 0), iCluster = make(itemCount, 0)
         for user in 0..<userCount { uCluster[user] = generator.nextInt(below: ku) }
         for item in 0..<itemCount { iCluster[item] = generator.nextInt(below: ki) }
@@ -209,13 +209,11 @@ public final class CoClustering: RatingPredictor {
 
     public func predict(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>,
                         into ratings: UnsafeMutableBufferPointer<Float>) throws {
-        for k in 0..<users.count { ratings[k] = estimate(user: Int(users[k]), item: Int(items[k])) }
+        RatingEstimates.predict(users: users, items: items, into: ratings) { estimate(user: $0, item: $1) }
     }
 
     public func score(users: UnsafeBufferPointer<Int32>, itemCount: Int, into scores: UnsafeMutableBufferPointer<Float>) throws {
-        for (row, user) in users.enumerated() {
-            for item in 0..<itemCount { scores[row * itemCount + item] = estimate(user: Int(user), item: item) }
-        }
+        RatingEstimates.score(users: users, itemCount: itemCount, into: scores) { estimate(user: $0, item: $1) }
     }
 }
 

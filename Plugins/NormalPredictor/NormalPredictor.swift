@@ -35,7 +35,7 @@ public final class NormalPredictor: RatingPredictor {
 
     public func fit(_ train: CSRView, context: FitContext) throws {
         guard train.nonZeroCount > 0 else { throw PluginError("NormalPredictor needs at least one training rating") }
-        seed = ownSeed >= 0 ? UInt64(ownSeed) : context.seed
+        seed = context.seed(overriddenBy: ownSeed)
         let values = train.values
         // Two passes in Double: the mean first, then the squared deviations from it.
         var sum = 0.0
@@ -60,13 +60,11 @@ public final class NormalPredictor: RatingPredictor {
 
     public func predict(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>,
                         into ratings: UnsafeMutableBufferPointer<Float>) throws {
-        for k in 0..<users.count { ratings[k] = draw(user: users[k], item: items[k]) }
+        RatingEstimates.predict(users: users, items: items, into: ratings) { draw(user: Int32($0), item: Int32($1)) }
     }
 
     public func score(users: UnsafeBufferPointer<Int32>, itemCount: Int, into scores: UnsafeMutableBufferPointer<Float>) throws {
-        for (row, user) in users.enumerated() {
-            for item in 0..<itemCount { scores[row * itemCount + item] = draw(user: user, item: Int32(item)) }
-        }
+        RatingEstimates.score(users: users, itemCount: itemCount, into: scores) { draw(user: Int32($0), item: Int32($1)) }
     }
 }
 

@@ -25,7 +25,7 @@ public final class RandomRecommender: Recommender {
     }
 
     public func fit(_ train: CSRView, context: FitContext) throws {
-        seed = ownSeed >= 0 ? UInt64(ownSeed) : context.seed
+        seed = context.seed(overriddenBy: ownSeed)
     }
 
     public func score(users: UnsafeBufferPointer<Int32>, itemCount: Int, into scores: UnsafeMutableBufferPointer<Float>) throws {

@@ -70,30 +70,22 @@ public final class SVD: RatingPredictor {
         initMean = try parameters.double("init_mean")
         initStdDev = try parameters.double("init_std_dev")
         ownSeed = Int64(try parameters.int("seed"))
-        /// A per-parameter rate: its own value, or the shared one when it is -1.
-        func own(_ name: String, else shared: String) throws -> Float {
-            let value = try parameters.double(name)
-            if value == -1 { return Float(try parameters.double(shared)) }
-            guard value >= 0 else { throw PluginError("\(name) must be at least 0, or -1 to use \(shared)") }
-            return Float(value)
-        }
-        lrBu = try own("lr_bu", else: "lr_all")
-        lrBi = try own("lr_bi", else: "lr_all")
-        lrPu = try own("lr_pu", else: "lr_all")
-        lrQi = try own("lr_qi", else: "lr_all")
-        regBu = try own("reg_bu", else: "reg_all")
-        regBi = try own("reg_bi", else: "reg_all")
-        regPu = try own("reg_pu", else: "reg_all")
-        regQi = try own("reg_qi", else: "reg_all")
+        lrBu = try parameters.float("lr_bu", inheriting: "lr_all")
+        lrBi = try parameters.float("lr_bi", inheriting: "lr_all")
+        lrPu = try parameters.float("lr_pu", inheriting: "lr_all")
+        lrQi = try parameters.float("lr_qi", inheriting: "lr_all")
+        regBu = try parameters.float("reg_bu", inheriting: "reg_all")
+        regBi = try parameters.float("reg_bi", inheriting: "reg_all")
+        regPu = try parameters.float("reg_pu", inheriting: "reg_all")
+        regQi = try parameters.float("reg_qi", inheriting: "reg_all")
     }
 
     public func fit(_ train: CSRView, context: FitContext) throws {
         let data = RatingRows(train)
         self.data = data
-        itemCounts = [Int32](repeating: 0, count: data.columnCount)
-        for item in data.columns { itemCounts[Int(item)] += 1 }
+        itemCounts = data.columnCounts()
         globalMean = data.mean
-        var generator = SeededGenerator(seed: ownSeed >= 0 ? UInt64(ownSeed) : context.seed)
+        var generator = SeededGenerator(seed: context.seed(overriddenBy: ownSeed))
         userFactors = FactorMatrix(rows: data.rowCount, columns: factorCount)
         itemFactors = FactorMatrix(rows: data.columnCount, columns: factorCount)
         userFactors.fillGaussian(mean: initMean, standardDeviation: initStdDev, using: &generator)
@@ -145,65 +137,30 @@ public final class SVD: RatingPredictor {
         }
     }
 
-    /// The regularised squared error over the training ratings, per rating (see the type's doc).
-    private func objective(_ data: RatingRows, mean: Float) -> Double {
-        let width = userFactors.stride
-        let users = userFactors.base, itemRows = itemFactors.base
-        var squared = 0.0, penalty = 0.0
-        data.offsets.withUnsafeBufferPointer { indptr in
-            data.columns.withUnsafeBufferPointer { items in
-                data.ratings.withUnsafeBufferPointer { ratings in
-                    userBias.withUnsafeBufferPointer { bu in
-                        itemBias.withUnsafeBufferPointer { bi in
-                            for u in 0..<data.rowCount where indptr[u] < indptr[u + 1] {
-                                let p = users + u * width
-                                var userSquared: Float = 0
-                                for k in indptr[u]..<indptr[u + 1] {
-                                    let i = Int(items[k])
-                                    let error = Float(ratings[k]) - (mean + bu[u] + bi[i] + DenseVector.dot(p, itemRows + i * width, count: width))
-                                    userSquared += error * error
-                                }
-                                squared += Double(userSquared)
-                                penalty += Double(indptr[u + 1] - indptr[u])
-                                    * Double(regBu * bu[u] * bu[u] + regPu * DenseVector.sumOfSquares(p, count: width))
-                            }
-                            for i in 0..<data.columnCount where itemCounts[i] > 0 {
-                                penalty += Double(itemCounts[i])
-                                    * Double(regBi * bi[i] * bi[i] + regQi * DenseVector.sumOfSquares(itemRows + i * width, count: width))
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (squared + penalty) / Double(max(1, data.nonZeroCount))
+    /// The plugin's trained state as the shared biased factor model (RecMath), which computes the
+    /// estimate and the logged objective.
+    private var model: BiasedFactorModel {
+        BiasedFactorModel(globalMean: Float(globalMean), biased: biased, userBias: userBias, itemBias: itemBias,
+                          userFactors: userFactors, itemFactors: itemFactors, itemCounts: itemCounts)
     }
 
-    /// Surprise's `SVD.estimate` for a user and item of the training matrix.
-    @inline(__always)
-    private func estimate(_ data: RatingRows, user u: Int, item i: Int) -> Float {
-        let knownUser = data.count(ofRow: u) > 0, knownItem = itemCounts[i] > 0
-        let dot = knownUser && knownItem
-            ? DenseVector.dot(userFactors.row(u), itemFactors.row(i), count: userFactors.stride) : 0
-        guard biased else { return knownUser && knownItem ? dot : Float(globalMean) }
-        var estimate = Float(globalMean)
-        if knownUser { estimate += userBias[u] }
-        if knownItem { estimate += itemBias[i] }
-        return estimate + dot
+    /// The regularised squared error over the training ratings, per rating (see the type's doc).
+    private func objective(_ data: RatingRows, mean: Float) -> Double {
+        model.objective(data, mean: mean, regBu: regBu, regBi: regBi, regPu: regPu, regQi: regQi)
     }
 
     public func predict(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>,
                         into ratings: UnsafeMutableBufferPointer<Float>) throws {
         guard let data else { throw PluginError("SVD: predict before fit") }
-        for k in 0..<users.count { ratings[k] = estimate(data, user: Int(users[k]), item: Int(items[k])) }
+        let model = model
+        RatingEstimates.predict(users: users, items: items, into: ratings) { model.estimate(data, user: $0, item: $1) }
     }
 
     public func score(users: UnsafeBufferPointer<Int32>, itemCount: Int,
                       into scores: UnsafeMutableBufferPointer<Float>) throws {
         guard let data else { throw PluginError("SVD: score before fit") }
-        for (row, user) in users.enumerated() {
-            for item in 0..<itemCount { scores[row * itemCount + item] = estimate(data, user: Int(user), item: item) }
-        }
+        let model = model
+        RatingEstimates.score(users: users, itemCount: itemCount, into: scores) { model.estimate(data, user: $0, item: $1) }
     }
 }
 

@@ -78,32 +78,24 @@ public final class SVDpp: RatingPredictor {
         initMean = try parameters.double("init_mean")
         initStdDev = try parameters.double("init_std_dev")
         ownSeed = Int64(try parameters.int("seed"))
-        /// A per-parameter rate: its own value, or the shared one when it is -1.
-        func own(_ name: String, else shared: String) throws -> Float {
-            let value = try parameters.double(name)
-            if value == -1 { return Float(try parameters.double(shared)) }
-            guard value >= 0 else { throw PluginError("\(name) must be at least 0, or -1 to use \(shared)") }
-            return Float(value)
-        }
-        lrBu = try own("lr_bu", else: "lr_all")
-        lrBi = try own("lr_bi", else: "lr_all")
-        lrPu = try own("lr_pu", else: "lr_all")
-        lrQi = try own("lr_qi", else: "lr_all")
-        lrYj = try own("lr_yj", else: "lr_all")
-        regBu = try own("reg_bu", else: "reg_all")
-        regBi = try own("reg_bi", else: "reg_all")
-        regPu = try own("reg_pu", else: "reg_all")
-        regQi = try own("reg_qi", else: "reg_all")
-        regYj = try own("reg_yj", else: "reg_all")
+        lrBu = try parameters.float("lr_bu", inheriting: "lr_all")
+        lrBi = try parameters.float("lr_bi", inheriting: "lr_all")
+        lrPu = try parameters.float("lr_pu", inheriting: "lr_all")
+        lrQi = try parameters.float("lr_qi", inheriting: "lr_all")
+        lrYj = try parameters.float("lr_yj", inheriting: "lr_all")
+        regBu = try parameters.float("reg_bu", inheriting: "reg_all")
+        regBi = try parameters.float("reg_bi", inheriting: "reg_all")
+        regPu = try parameters.float("reg_pu", inheriting: "reg_all")
+        regQi = try parameters.float("reg_qi", inheriting: "reg_all")
+        regYj = try parameters.float("reg_yj", inheriting: "reg_all")
     }
 
     public func fit(_ train: CSRView, context: FitContext) throws {
         let data = RatingRows(train)
         self.data = data
-        itemCounts = [Int32](repeating: 0, count: data.columnCount)
-        for item in data.columns { itemCounts[Int(item)] += 1 }
+        itemCounts = data.columnCounts()
         globalMean = data.mean
-        var generator = SeededGenerator(seed: ownSeed >= 0 ? UInt64(ownSeed) : context.seed)
+        var generator = SeededGenerator(seed: context.seed(overriddenBy: ownSeed))
         userFactors = FactorMatrix(rows: data.rowCount, columns: factorCount)
         itemFactors = FactorMatrix(rows: data.columnCount, columns: factorCount)
         implicitFactors = FactorMatrix(rows: data.columnCount, columns: factorCount)
@@ -237,31 +229,25 @@ public final class SVDpp: RatingPredictor {
         return (squared + penalty) / Double(max(1, data.nonZeroCount))
     }
 
-    /// Surprise's `SVDpp.estimate` for a user and item of the training matrix.
-    @inline(__always)
-    private func estimate(_ data: RatingRows, user u: Int, item i: Int) -> Float {
-        var estimate = Float(globalMean)
-        let knownUser = data.count(ofRow: u) > 0, knownItem = itemCounts[i] > 0
-        if knownUser { estimate += userBias[u] }
-        if knownItem { estimate += itemBias[i] }
-        if knownUser && knownItem {
-            estimate += DenseVector.dot(userVectors.row(u), itemFactors.row(i), count: userVectors.stride)
-        }
-        return estimate
+    /// Surprise's `SVDpp.estimate`: the biased factor model with p_u + z_u (precomputed after fit)
+    /// as the user vectors.
+    private var model: BiasedFactorModel {
+        BiasedFactorModel(globalMean: Float(globalMean), biased: true, userBias: userBias, itemBias: itemBias,
+                          userFactors: userVectors, itemFactors: itemFactors, itemCounts: itemCounts)
     }
 
     public func predict(users: UnsafeBufferPointer<Int32>, items: UnsafeBufferPointer<Int32>,
                         into ratings: UnsafeMutableBufferPointer<Float>) throws {
         guard let data else { throw PluginError("SVDpp: predict before fit") }
-        for k in 0..<users.count { ratings[k] = estimate(data, user: Int(users[k]), item: Int(items[k])) }
+        let model = model
+        RatingEstimates.predict(users: users, items: items, into: ratings) { model.estimate(data, user: $0, item: $1) }
     }
 
     public func score(users: UnsafeBufferPointer<Int32>, itemCount: Int,
                       into scores: UnsafeMutableBufferPointer<Float>) throws {
         guard let data else { throw PluginError("SVDpp: score before fit") }
-        for (row, user) in users.enumerated() {
-            for item in 0..<itemCount { scores[row * itemCount + item] = estimate(data, user: Int(user), item: item) }
-        }
+        let model = model
+        RatingEstimates.score(users: users, itemCount: itemCount, into: scores) { model.estimate(data, user: $0, item: $1) }
     }
 }
 

@@ -127,3 +127,14 @@ public enum Suggest {
         return d[a.count][b.count]
     }
 }
+
+extension PluginParameters {
+    /// Surprise's per-parameter override (`lr_bu`, `reg_qi`, …): the parameter's own value, or the
+    /// shared one (`lr_all`, `reg_all`) when it is −1.
+    public func float(_ name: String, inheriting shared: String) throws -> Float {
+        let value = try double(name)
+        if value == -1 { return Float(try double(shared)) }
+        guard value >= 0 else { throw ParameterError(message: "\(name) must be at least 0, or -1 to use \(shared)") }
+        return Float(value)
+    }
+}

@@ -99,6 +99,9 @@ public struct FitContext {
         }
     }
 
+    /// The seed a plugin uses: its own `seed` parameter when that is ≥ 0, else the run's seed.
+    public func seed(overriddenBy own: Int64) -> UInt64 { own >= 0 ? UInt64(own) : seed }
+
     public enum LogLevel: Int32 { case debug = 0, info = 1, warning = 2 }
 
     public func log(_ message: String, level: LogLevel = .info) {
