@@ -16,7 +16,6 @@ public final class Console: @unchecked Sendable {
     }
 
     public func info(_ message: String) { if !quiet { write(message + "\n") } }
-    public func status(_ message: String) { if !quiet { write(message + "\n") } }
     public func warning(_ message: String) { write("warning: " + message + "\n") }
 
     /// A line a plugin logged through the host: level 0 debug, 1 info, 2 warning.

@@ -172,7 +172,7 @@ public struct ExperimentRunner {
         let models = try resolve(file)
 
         guard let ledger else { throw PluginError("an experiment needs a ledger to record its runs") }
-        console.status("Loading \(file.dataset.name) from \(dataDirectory.path)")
+        console.info("Loading \(file.dataset.name) from \(dataDirectory.path)")
         let data = try loadDataset(file)
         let dataset = data.dataset
         let folds = try splits(file, data: data).enumerated().map { try prepare($1, index: $0, file: file, dataset: dataset) }
@@ -209,7 +209,7 @@ public struct ExperimentRunner {
         for (position, model) in models.enumerated() {
             for fold in folds {
                 let foldNote = folds.count > 1 ? " fold \(fold.index + 1)/\(folds.count)" : ""
-                console.status("[\(position + 1)/\(models.count)] \(model.spec.label)\(foldNote)")
+                console.info("[\(position + 1)/\(models.count)] \(model.spec.label)\(foldNote)")
                 runs.append(runOne(model, modelIndex: position, experimentID: experiment.id!, fold: fold, file: file))
             }
         }

@@ -68,7 +68,6 @@ public struct RatingEvaluator: Sendable {
         /// Test pairs predicted with the training mean because the user or item was unknown.
         public var unknownPairs: Int
         public var pairs: Int
-        public var predictions: [Float]
 
         public func value(_ metric: RatingMetric) -> Double {
             switch metric {
@@ -78,7 +77,7 @@ public struct RatingEvaluator: Sendable {
         }
     }
 
-    /// `predict` receives (users, items) of known pairs in blocks and fills their predictions.
+    /// `predict` receives the (users, items) of `askedPairs` in blocks and fills their predictions.
     public func evaluate(
         blockSize: Int = 65_536,
         predict: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeMutableBufferPointer<Float>) throws -> Void
@@ -109,15 +108,12 @@ public struct RatingEvaluator: Sendable {
     public static func measure(predictions: [Float], truth: [Float], scale: ClosedRange<Float>, unknownPairs: Int = 0) -> Result {
         precondition(predictions.count == truth.count, "prediction and truth counts differ")
         var squared = 0.0, absolute = 0.0
-        var clipped = predictions
-        for k in clipped.indices {
-            clipped[k] = min(max(clipped[k], scale.lowerBound), scale.upperBound)
-            let error = Double(clipped[k]) - Double(truth[k])
+        for k in predictions.indices {
+            let error = Double(min(max(predictions[k], scale.lowerBound), scale.upperBound)) - Double(truth[k])
             squared += error * error
             absolute += abs(error)
         }
         let n = Double(max(truth.count, 1))
-        return Result(rmse: (squared / n).squareRoot(), mae: absolute / n, unknownPairs: unknownPairs,
-                      pairs: truth.count, predictions: clipped)
+        return Result(rmse: (squared / n).squareRoot(), mae: absolute / n, unknownPairs: unknownPairs, pairs: truth.count)
     }
 }
