@@ -49,7 +49,9 @@ let package = Package(
     targets: [
         .target(name: "RecPluginABI"),
         .target(name: "RecKit", dependencies: ["RecPluginABI"]),
-        .target(name: "RecMath", dependencies: ["RecKit"]),
+        // BLAS/LAPACK from the system's OpenBLAS (libopenblas-dev).
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(name: "RecMath", dependencies: ["RecKit", "CBLAS"]),
         .target(name: "RecTOML"),
         .target(name: "RecData", dependencies: ["RecKit", "RecMath"]),
         .target(name: "RecEval", dependencies: ["RecKit", "RecMath"]),

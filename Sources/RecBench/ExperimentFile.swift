@@ -2,6 +2,7 @@ import Foundation
 import RecEval
 import RecData
 import RecKit
+import RecMath
 import RecTOML
 
 /// A declarative experiment: one dataset, one split, one evaluation, several models.
@@ -15,6 +16,8 @@ public struct ExperimentFile: Sendable {
     public var description: String
     /// Seed for the split (unless it sets its own) and for every model run (unless a model does).
     public var seed: UInt64
+    /// `[experiment] seeds`: every model without its own seed runs once per seed (default: [seed]).
+    public var seeds: [UInt64] = []
     /// Limits of each run's worker process: wall-clock seconds and address space in MiB.
     public var runTimeLimit: Double = 3600
     public var runMemoryLimitMB: Int = 8192
@@ -83,6 +86,9 @@ public struct ExperimentFile: Sendable {
         }
         public var method: Method
         public var seed: UInt64
+        /// `[split.validation]`: a validation part carved out of each fold's train part with this
+        /// single-split method (and the split's seed); models train on the rest.
+        public var validation: Method?
     }
 
     public struct EvaluationSpec: Sendable {
@@ -96,6 +102,9 @@ public struct ExperimentFile: Sendable {
         public var ratingScale: ClosedRange<Float>
         /// Who predicts pairs with an unknown user or item (rating protocol).
         public var unknownPairs: RatingEvaluator.UnknownPairs = .mean
+        /// `select_by`: the validation metric that picks a searched model's point (ranking only;
+        /// set when a validation part exists and something is searched or stopped early).
+        public var selectionMetric: MetricKey?
 
         public var isRating: Bool { evaluationProtocol == RatingEvaluator.protocolName }
     }
@@ -125,10 +134,69 @@ public struct ExperimentFile: Sendable {
         public var plugin: String
         public var label: String
         public var seed: UInt64
+        /// The model's own `seed`: then it runs once, not once per `[experiment] seeds` entry.
+        public var hasOwnSeed = false
         public var params: [String: ParameterValue]
         /// Where the model was declared and where each parameter was given, for error messages.
         public var position: TOMLPosition
         public var paramPositions: [String: TOMLPosition]
+        /// `[models.grid]`: parameter → the values to try; every combination is a point.
+        public var grid: [(name: String, values: [ParameterValue])] = []
+        /// `[models.random]`: `draws` points drawn from ranges and choices.
+        public var random: RandomSearch?
+        /// `[models.early_stopping]`.
+        public var earlyStopping: EarlyStopping?
+
+        /// The parameter points to try, in a fixed order: the grid's combinations (first key slowest),
+        /// or the random draws, each over the fixed `params`; just `params` without a search.
+        public var points: [[String: ParameterValue]] {
+            if let random { return random.draw(over: params) }
+            var points: [[String: ParameterValue]] = [params]
+            for (name, values) in grid {
+                points = points.flatMap { point in values.map { var next = point; next[name] = $0; return next } }
+            }
+            return points
+        }
+
+        public var hasSearch: Bool { random != nil || !grid.isEmpty }
+    }
+
+    /// Random search: each draw takes every ranged parameter uniformly (or log-uniformly) and every
+    /// choice parameter uniformly, from a generator seeded by `seed`.
+    public struct RandomSearch: Sendable {
+        public enum Domain: Sendable {
+            case range(low: Double, high: Double, log: Bool, integer: Bool)
+            case choice([ParameterValue])
+        }
+        public var draws: Int
+        public var seed: UInt64
+        public var domains: [(name: String, domain: Domain)]
+
+        public func draw(over fixed: [String: ParameterValue]) -> [[String: ParameterValue]] {
+            var generator = SeededGenerator(seed: seed, stream: 0x5EA4C4)
+            return (0..<draws).map { _ in
+                var point = fixed
+                for (name, domain) in domains {
+                    switch domain {
+                    case .range(let low, let high, let log, let integer):
+                        let u = Double(generator.next() >> 11) / Double(1 << 53)
+                        let x = log ? Foundation.exp(Foundation.log(low) + u * (Foundation.log(high) - Foundation.log(low))) : low + u * (high - low)
+                        point[name] = integer ? .int(Int64(min(high, x.rounded(.down)))) : .float(x)
+                    case .choice(let values):
+                        point[name] = values[Int(generator.next() % UInt64(values.count))]
+                    }
+                }
+                return point
+            }
+        }
+    }
+
+    /// Early stopping on the validation part: evaluate every `every` epochs, stop after `patience`
+    /// evaluations without improvement of `metric`, keep the best epoch.
+    public struct EarlyStopping: Sendable {
+        public var metric: MetricKey
+        public var patience: Int
+        public var every: Int
     }
 
     public static var knownDatasets: [String] { DatasetRegistry.names }
@@ -165,6 +233,16 @@ public struct ExperimentFile: Sendable {
         }
         let description = try experiment.optional("description", \.stringValue, "a string") ?? ""
         let seed = try experiment.optionalSeed("seed") ?? 42
+        var seeds: [UInt64] = []
+        if let nodes = try experiment.optional("seeds", \.arrayValue, "an array of non-negative integers") {
+            for node in nodes {
+                guard let value = node.value.integerValue, value >= 0 else {
+                    throw ExperimentError(file: path, position: node.position, message: "seeds must be non-negative integers")
+                }
+                if !seeds.contains(UInt64(value)) { seeds.append(UInt64(value)) }
+            }
+            guard !seeds.isEmpty else { throw experiment.error(at: "seeds", "seeds must not be empty") }
+        }
         let timeLimit = try experiment.optional("run_time_limit", \.doubleValue, "a number of seconds") ?? 3600
         guard timeLimit > 0 else { throw experiment.error(at: "run_time_limit", "run_time_limit must be positive") }
         let memoryLimit = try experiment.optional("run_memory_limit_mb", \.integerValue, "an integer number of MiB") ?? 8192
@@ -190,56 +268,15 @@ public struct ExperimentFile: Sendable {
         try datasetTable.finish()
 
         var splitTable = try top.requiredTable("split")
-        let methodName = try splitTable.required("method", \.stringValue, "a string")
-        try splitTable.check("method", methodName, in: knownSplits)
-        let method: SplitSpec.Method
-        switch methodName {
-        case "user-holdout":
-            method = .userHoldout(testFraction: try splitTable.fraction("test_fraction", required: true)!)
-        case "kfold", "user-kfold":
-            let folds = try splitTable.required("folds", \.integerValue, "an integer")
-            guard folds >= 2, folds <= 100 else { throw splitTable.error(at: "folds", "folds must be between 2 and 100, got \(folds)") }
-            method = methodName == "kfold" ? .kFold(folds: Int(folds)) : .userKFold(folds: Int(folds))
-        case "random-holdout":
-            method = .randomHoldout(testFraction: try splitTable.fraction("test_fraction", required: true)!)
-        case "stratified":
-            let by = try splitTable.optional("by", \.stringValue, "\"item\" or \"user\"") ?? "item"
-            try splitTable.check("by", by, in: ["item", "user"])
-            method = .stratified(byItem: by == "item", trainRatio: try splitTable.fraction("train_ratio", required: true)!)
-        case "temporal":
-            let fraction = try splitTable.fraction("test_fraction", required: false)
-            let cutoff = try splitTable.optional("cutoff", \.integerValue, "a Unix timestamp")
-            guard (fraction == nil) != (cutoff == nil) else {
-                throw splitTable.error(at: fraction == nil ? "method" : "cutoff", "temporal takes exactly one of test_fraction and cutoff")
+        let method = try parseSplitMethod(&splitTable, datasetName: datasetName, validation: false)
+        var validation: SplitSpec.Method?
+        if splitTable.has("validation") {
+            guard case .table(let table)? = splitTable.take("validation")?.node.value else {
+                throw splitTable.error(at: "validation", "validation must be a table ([split.validation])")
             }
-            method = .temporal(testFraction: fraction, cutoff: cutoff)
-        case "user-temporal":
-            let fraction = try splitTable.fraction("test_fraction", required: false)
-            let count = try splitTable.optional("test_count", \.integerValue, "a positive integer")
-            guard (fraction == nil) != (count == nil) else {
-                throw splitTable.error(at: fraction == nil ? "method" : "test_count", "user-temporal takes exactly one of test_fraction and test_count")
-            }
-            if let count, count < 1 { throw splitTable.error(at: "test_count", "test_count must be at least 1") }
-            method = .userTemporal(testFraction: fraction, testCount: count.map(Int.init))
-        case "leave-one-out":
-            let pick = try splitTable.optional("pick", \.stringValue, "\"last\" or \"random\"") ?? "last"
-            try splitTable.check("pick", pick, in: ["last", "random"])
-            method = .leaveOneOut(random: pick == "random")
-        default:
-            let fixed = DatasetRegistry.named(datasetName)?.hasFixedSplit == true
-            if fixed {
-                if splitTable.has("set") {
-                    throw splitTable.error(at: "set", "\(datasetName) ships exactly one train/test split; leave out set")
-                }
-                method = .predefined(set: nil)
-            } else {
-                let set = try splitTable.required("set", \.stringValue, "a string")
-                guard datasetName == MovieLens100K.name else {
-                    throw splitTable.error(at: "set", "predefined sets exist for ml-100k only; \(datasetName) has none")
-                }
-                try splitTable.check("set", set, in: MovieLens100KFolds.sets.keys.sorted())
-                method = .predefined(set: set)
-            }
+            var validationTable = StrictTable(table, path: path, context: "[split.validation]")
+            validation = try parseSplitMethod(&validationTable, datasetName: datasetName, validation: true)
+            try validationTable.finish()
         }
         let splitSeed = try splitTable.optionalSeed("seed") ?? seed
         try splitTable.finish()
@@ -296,7 +333,18 @@ public struct ExperimentFile: Sendable {
             try evaluationTable.check("unknown_pairs", policy, in: RatingEvaluator.UnknownPairs.allCases.map(\.rawValue))
             unknownPairs = RatingEvaluator.UnknownPairs(rawValue: policy)!
         }
+        let selectBy = try evaluationTable.optional("select_by", \.stringValue, "a metric such as \"ndcg@10\"")
+        let selectByError = evaluationTable.error(at: "select_by", "")
         try evaluationTable.finish()
+        let evaluatedKeys = MetricKey.keys(metrics: metrics, cutoffs: cutoffs)
+        /// A metric of this experiment by its label ("ndcg@10"), or a located error.
+        func metricKey(_ name: String, _ at: ExperimentError, _ key: String) throws -> MetricKey {
+            if let found = evaluatedKeys.first(where: { $0.description == name.lowercased() }) { return found }
+            var message = "\(key) \"\(name)\" is not evaluated by this experiment"
+            if let guess = Suggest.closest(to: name, among: evaluatedKeys.map(\.description)) { message += " (did you mean \"\(guess)\"?)" }
+            return try { throw ExperimentError(file: at.file, line: at.line, column: at.column,
+                                               message: message + "; it evaluates: \(evaluatedKeys.map(\.description).joined(separator: ", "))") }()
+        }
 
         guard let modelsNode = top.take("models") else {
             throw ExperimentError(file: path, line: nil, column: nil,
@@ -306,6 +354,8 @@ public struct ExperimentFile: Sendable {
             throw ExperimentError(file: path, position: modelsNode.keyPosition, message: "models must be an array of tables ([[models]])")
         }
         var models: [ModelSpec] = []
+        // Early stopping names a metric that is checked against [evaluation] once all is read.
+        var earlyStoppingDrafts: [(model: Int, metric: String?, at: ExperimentError, patience: Int, every: Int)] = []
         for node in modelNodes {
             guard case .table(let table) = node.value else {
                 throw ExperimentError(file: path, position: node.position, message: "each models entry must be a table ([[models]])")
@@ -317,26 +367,121 @@ public struct ExperimentFile: Sendable {
                 throw model.error(at: model.has("label") ? "label" : "plugin",
                                   "two models are labelled \"\(label)\"; give each a distinct label = \"...\"")
             }
-            let modelSeed = try model.optionalSeed("seed") ?? seed
+            let ownSeed = try model.optionalSeed("seed")
             var params: [String: ParameterValue] = [:]
             var positions: [String: TOMLPosition] = [:]
+            func scalar(_ node: TOMLNode, _ name: String) throws -> ParameterValue {
+                switch node.value {
+                case .string(let value): return .string(value)
+                case .integer(let value): return .int(value)
+                case .float(let value): return .float(value)
+                case .bool(let value): return .bool(value)
+                default:
+                    throw ExperimentError(file: path, position: node.position,
+                                          message: "parameter \"\(name)\" must be a string, number or boolean, not \(node.value.typeName)")
+                }
+            }
             if let paramsTable = try model.optional("params", \.tableValue, "a table") {
                 for entry in paramsTable.entries {
                     positions[entry.key] = entry.keyPosition
-                    switch entry.node.value {
-                    case .string(let value): params[entry.key] = .string(value)
-                    case .integer(let value): params[entry.key] = .int(value)
-                    case .float(let value): params[entry.key] = .float(value)
-                    case .bool(let value): params[entry.key] = .bool(value)
-                    default:
-                        throw ExperimentError(file: path, position: entry.node.position,
-                                              message: "parameter \"\(entry.key)\" must be a string, number or boolean, not \(entry.node.value.typeName)")
-                    }
+                    params[entry.key] = try scalar(entry.node, entry.key)
                 }
             }
+            var spec = ModelSpec(plugin: plugin, label: label, seed: ownSeed ?? seed, params: params,
+                                 position: table.position, paramPositions: positions)
+            spec.hasOwnSeed = ownSeed != nil
+            if let gridTable = try model.optional("grid", \.tableValue, "a table of parameter = [values]") {
+                for entry in gridTable.entries {
+                    guard case .array(let nodes) = entry.node.value, !nodes.isEmpty else {
+                        throw ExperimentError(file: path, position: entry.node.position,
+                                              message: "grid parameter \"\(entry.key)\" must be a non-empty array of values to try")
+                    }
+                    guard params[entry.key] == nil else {
+                        throw ExperimentError(file: path, position: entry.keyPosition,
+                                              message: "\"\(entry.key)\" is both fixed in [models.params] and searched in [models.grid]; keep one")
+                    }
+                    spec.paramPositions[entry.key] = entry.keyPosition
+                    spec.grid.append((entry.key, try nodes.map { try scalar($0, entry.key) }))
+                }
+            }
+            if let randomTable = try model.optional("random", \.tableValue, "a table") {
+                guard spec.grid.isEmpty else {
+                    throw model.error(at: "random", "a model takes [models.grid] or [models.random], not both")
+                }
+                var domains: [(String, RandomSearch.Domain)] = []
+                var draws: Int?
+                var searchSeed = ownSeed ?? seed
+                for entry in randomTable.entries {
+                    switch (entry.key, entry.node.value) {
+                    case ("draws", .integer(let n)) where n >= 1 && n <= 10_000: draws = Int(n)
+                    case ("draws", _):
+                        throw ExperimentError(file: path, position: entry.node.position, message: "draws must be an integer from 1 to 10000")
+                    case ("seed", .integer(let n)) where n >= 0: searchSeed = UInt64(n)
+                    case ("seed", _):
+                        throw ExperimentError(file: path, position: entry.node.position, message: "seed must be a non-negative integer")
+                    case (let name, .array(let nodes)) where !nodes.isEmpty:
+                        domains.append((name, .choice(try nodes.map { try scalar($0, name) })))
+                        spec.paramPositions[name] = entry.keyPosition
+                    case (let name, .table(let range)):
+                        var rangeTable = StrictTable(range, path: path, context: "the range of \"\(name)\"")
+                        let low = try rangeTable.required("min", \.doubleValue, "a number")
+                        let high = try rangeTable.required("max", \.doubleValue, "a number")
+                        let log = try rangeTable.optional("log", \.boolValue, "a boolean") ?? false
+                        let integer = try rangeTable.optional("integer", \.boolValue, "a boolean") ?? false
+                        try rangeTable.finish()
+                        guard low < high, !log || low > 0 else {
+                            throw ExperimentError(file: path, position: entry.node.position,
+                                                  message: "the range of \"\(name)\" needs min < max\(log ? " and min > 0 (log scale)" : "")")
+                        }
+                        domains.append((name, .range(low: low, high: high, log: log, integer: integer)))
+                        spec.paramPositions[name] = entry.keyPosition
+                    default:
+                        throw ExperimentError(file: path, position: entry.node.position,
+                                              message: "[models.random] \"\(entry.key)\" must be a range { min = …, max = …, log = true } or a non-empty array of choices (or draws = N, seed = N)")
+                    }
+                    if params[entry.key] != nil, entry.key != "draws", entry.key != "seed" {
+                        throw ExperimentError(file: path, position: entry.keyPosition,
+                                              message: "\"\(entry.key)\" is both fixed in [models.params] and searched in [models.random]; keep one")
+                    }
+                }
+                guard let draws else { throw model.error(at: "random", "[models.random] needs draws = N (how many points to try)") }
+                guard !domains.isEmpty else { throw model.error(at: "random", "[models.random] names no parameter to search") }
+                spec.random = RandomSearch(draws: draws, seed: searchSeed, domains: domains)
+            }
+            if let stoppingTable = try model.optional("early_stopping", \.tableValue, "a table") {
+                var stopping = StrictTable(stoppingTable, path: path, context: "[models.early_stopping]")
+                let metricName = try stopping.optional("metric", \.stringValue, "a metric such as \"mrr@10\"")
+                let patience = try stopping.optional("patience", \.integerValue, "a positive integer") ?? 10
+                let every = try stopping.optional("every", \.integerValue, "a positive integer") ?? 1
+                guard patience >= 1 else { throw stopping.error(at: "patience", "patience must be at least 1") }
+                guard every >= 1 else { throw stopping.error(at: "every", "every must be at least 1") }
+                try stopping.finish()
+                earlyStoppingDrafts.append((models.count, metricName, stopping.error(at: "metric", ""), Int(patience), Int(every)))
+            }
             try model.finish()
-            models.append(ModelSpec(plugin: plugin, label: label, seed: modelSeed, params: params,
-                                    position: table.position, paramPositions: positions))
+            models.append(spec)
+        }
+
+        // Selection and early stopping need a validation part and a ranking protocol.
+        var selectionMetric: MetricKey?
+        let searching = models.contains(where: \.hasSearch) || !earlyStoppingDrafts.isEmpty
+        if searching || selectBy != nil {
+            guard !isRating else {
+                throw selectByError.with(message: "search, selection and early stopping work with ranking protocols; this experiment uses \(evaluationProtocol)")
+            }
+            guard validation != nil else {
+                throw ExperimentError(file: path, line: nil, column: nil,
+                                      message: "a model searches parameters or stops early, which needs a validation part: add [split.validation], e.g.\n  [split.validation]\n  method = \"user-holdout\"\n  test_fraction = 0.1")
+            }
+            if let selectBy {
+                selectionMetric = try metricKey(selectBy, selectByError, "select_by")
+            } else {
+                selectionMetric = evaluatedKeys.first { $0.metric == .ndcg } ?? evaluatedKeys.first { $0.cutoff > 0 }
+            }
+        }
+        for draft in earlyStoppingDrafts {
+            let metric = try draft.metric.map { try metricKey($0, draft.at, "early_stopping metric") } ?? selectionMetric!
+            models[draft.model].earlyStopping = EarlyStopping(metric: metric, patience: draft.patience, every: draft.every)
         }
 
         var references: [Reference] = []
@@ -396,13 +541,76 @@ public struct ExperimentFile: Sendable {
         var file = ExperimentFile(
             path: path, text: text, name: name, description: description, seed: seed,
             dataset: datasetSpec,
-            split: SplitSpec(method: method, seed: splitSeed),
+            split: SplitSpec(method: method, seed: splitSeed, validation: validation),
             evaluation: EvaluationSpec(evaluationProtocol: evaluationProtocol, cutoffs: cutoffs, metrics: metrics,
                                        ratingMetrics: ratingMetrics, ratingScale: ratingScale, unknownPairs: unknownPairs),
             models: models, references: references, timingReferences: timingReferences)
         file.runTimeLimit = timeLimit
         file.runMemoryLimitMB = Int(memoryLimit)
+        file.seeds = seeds.isEmpty ? [seed] : seeds
+        file.evaluation.selectionMetric = selectionMetric
         return file
+    }
+}
+
+extension ExperimentFile {
+    /// The `method` key of [split] or [split.validation] and the keys that method takes.
+    static func parseSplitMethod(_ table: inout StrictTable, datasetName: String, validation: Bool) throws -> SplitSpec.Method {
+        let methodName = try table.required("method", \.stringValue, "a string")
+        try table.check("method", methodName, in: knownSplits)
+        let method: SplitSpec.Method
+        if validation, ["kfold", "user-kfold", "predefined"].contains(methodName) {
+            throw table.error(at: "method", "[split.validation] takes a single-split method (user-holdout, random-holdout, stratified, temporal, user-temporal, leave-one-out), not \(methodName)")
+        }
+        switch methodName {
+        case "user-holdout":
+            method = .userHoldout(testFraction: try table.fraction("test_fraction", required: true)!)
+        case "kfold", "user-kfold":
+            let folds = try table.required("folds", \.integerValue, "an integer")
+            guard folds >= 2, folds <= 100 else { throw table.error(at: "folds", "folds must be between 2 and 100, got \(folds)") }
+            method = methodName == "kfold" ? .kFold(folds: Int(folds)) : .userKFold(folds: Int(folds))
+        case "random-holdout":
+            method = .randomHoldout(testFraction: try table.fraction("test_fraction", required: true)!)
+        case "stratified":
+            let by = try table.optional("by", \.stringValue, "\"item\" or \"user\"") ?? "item"
+            try table.check("by", by, in: ["item", "user"])
+            method = .stratified(byItem: by == "item", trainRatio: try table.fraction("train_ratio", required: true)!)
+        case "temporal":
+            let fraction = try table.fraction("test_fraction", required: false)
+            let cutoff = try table.optional("cutoff", \.integerValue, "a Unix timestamp")
+            guard (fraction == nil) != (cutoff == nil) else {
+                throw table.error(at: fraction == nil ? "method" : "cutoff", "temporal takes exactly one of test_fraction and cutoff")
+            }
+            method = .temporal(testFraction: fraction, cutoff: cutoff)
+        case "user-temporal":
+            let fraction = try table.fraction("test_fraction", required: false)
+            let count = try table.optional("test_count", \.integerValue, "a positive integer")
+            guard (fraction == nil) != (count == nil) else {
+                throw table.error(at: fraction == nil ? "method" : "test_count", "user-temporal takes exactly one of test_fraction and test_count")
+            }
+            if let count, count < 1 { throw table.error(at: "test_count", "test_count must be at least 1") }
+            method = .userTemporal(testFraction: fraction, testCount: count.map(Int.init))
+        case "leave-one-out":
+            let pick = try table.optional("pick", \.stringValue, "\"last\" or \"random\"") ?? "last"
+            try table.check("pick", pick, in: ["last", "random"])
+            method = .leaveOneOut(random: pick == "random")
+        default:
+            let fixed = DatasetRegistry.named(datasetName)?.hasFixedSplit == true
+            if fixed {
+                if table.has("set") {
+                    throw table.error(at: "set", "\(datasetName) ships exactly one train/test split; leave out set")
+                }
+                method = .predefined(set: nil)
+            } else {
+                let set = try table.required("set", \.stringValue, "a string")
+                guard datasetName == MovieLens100K.name else {
+                    throw table.error(at: "set", "predefined sets exist for ml-100k only; \(datasetName) has none")
+                }
+                try table.check("set", set, in: MovieLens100KFolds.sets.keys.sorted())
+                method = .predefined(set: set)
+            }
+        }
+        return method
     }
 }
 
@@ -423,6 +631,9 @@ public struct ExperimentError: Error, CustomStringConvertible, Sendable {
     public init(file: String, position: TOMLPosition, message: String) {
         self.init(file: file, line: position.line, column: position.column, message: message)
     }
+
+    /// The same location with another message.
+    func with(message: String) -> ExperimentError { ExperimentError(file: file, line: line, column: column, message: message) }
 
     public var description: String {
         var location = file

@@ -9,7 +9,8 @@ public struct ExperimentPlan {
     public var lines: [String] = []
 
     public init(file: ExperimentFile, runner: ExperimentRunner) throws {
-        let models = try runner.resolve(file, hashBinaries: false)
+        // Binaries are hashed: a run's identity includes its plugin's SHA-256.
+        let models = try runner.resolve(file)
         func add(_ line: String = "") { lines.append(line) }
 
         add("experiment  \(file.name)  (seed \(file.seed); each run: time limit \(Int(file.runTimeLimit)) s, memory limit \(file.runMemoryLimitMB) MiB)")
@@ -35,6 +36,7 @@ public struct ExperimentPlan {
         // The data, if present: what the runs would see.
         var foldFingerprints: [String] = []
         var foldCount = 1
+        var datasetFingerprint: String?
         do {
             let data = try runner.loadDataset(file)
             let dataset = data.dataset
@@ -44,34 +46,41 @@ public struct ExperimentPlan {
             foldCount = folds.count
             add("            \(folds[0].description): \(folds[0].train.count) train / \(folds[0].test.count) test"
                 + (folds.count > 1 ? " (fold 1 of \(folds.count))" : ""))
-            let lint = SplitLint.check(folds[0], of: dataset, temporalScope: runner.splitter(file.split)?.temporalScope ?? .none)
+            let lint = SplitLint.check(folds[0].evaluation, of: dataset, temporalScope: runner.splitter(file.split)?.temporalScope ?? .none)
             for warning in lint.warnings { add("            \(warning)") }
             foldFingerprints = folds.map { $0.fingerprint(of: dataset) }
+            datasetFingerprint = dataset.fingerprint()
         } catch {
             add("data        not read: \(error)")
         }
         add()
 
-        // The run matrix and what the ledger already has of it.
-        let total = models.count * foldCount
-        add("runs        \(models.count) model\(models.count == 1 ? "" : "s") × \(foldCount) fold\(foldCount == 1 ? "" : "s") = \(total)")
-        guard let ledger = runner.ledger, !foldFingerprints.isEmpty,
-              let previous = try ledger.latestExperiment(named: file.name) else {
-            add("ledger      no finished execution of \(file.name) yet")
+        // The run matrix and what the ledger already has of it (by run identity, from any execution).
+        let seedsNote = file.seeds.count > 1 ? " × \(file.seeds.count) seeds" : ""
+        let total = models.reduce(0) { $0 + $1.points.count * $1.seeds(in: file).count } * foldCount
+        let searched = models.filter { $0.points.count > 1 }
+        add("runs        \(models.count) model\(models.count == 1 ? "" : "s")\(seedsNote)"
+            + (searched.isEmpty ? "" : " (searching: " + searched.map { "\($0.spec.label) \($0.points.count) points" }.joined(separator: ", ") + ")")
+            + " × \(foldCount) fold\(foldCount == 1 ? "" : "s") = \(total) runs")
+        if let metric = file.evaluation.selectionMetric { add("selection   best validation \(metric.description) per model, seed and fold") }
+        guard let ledger = runner.ledger, !foldFingerprints.isEmpty, let datasetFingerprint else {
+            add("ledger      not consulted (no data or no ledger)")
             return
         }
-        let done = try ledger.runs(experimentID: previous.id!).filter { $0.status == "ok" }
         var held = 0
-        for model in models {
-            for (fold, fingerprint) in foldFingerprints.enumerated()
-            where done.contains(where: {
-                $0.label == model.spec.label && $0.paramsHash == SHA256.hex(model.parameters.json) && $0.fold == fold
-                    && $0.splitFingerprint == fingerprint && $0.seed == Int64(model.spec.seed)
-            }) {
-                held += 1
+        for (position, model) in models.enumerated() {
+            for seed in model.seeds(in: file) {
+                for point in model.points.indices {
+                    let job = ExperimentRunner.Job(model: model, position: position, point: point, seed: seed)
+                    for (fold, fingerprint) in foldFingerprints.enumerated() {
+                        let identity = ExperimentRunner.identity(job, foldIndex: fold, foldFingerprint: fingerprint, file: file,
+                                                                 datasetFingerprint: datasetFingerprint)
+                        if try ledger.finishedRun(identity: identity) != nil { held += 1 }
+                    }
+                }
             }
         }
-        add("ledger      execution #\(previous.id!) (\(previous.startedAt)) holds \(held) of these \(total) runs with the same "
-            + "parameters, seed and split")
+        add("ledger      holds \(held) of these \(total) runs (same data, split, plugin binary, parameters, seed and evaluation); "
+            + "`recbench run` computes the other \(total - held)")
     }
 }

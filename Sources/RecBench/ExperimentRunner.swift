@@ -33,10 +33,16 @@ public struct ExperimentRunner {
     public struct ResolvedModel {
         public var spec: ExperimentFile.ModelSpec
         public var plugin: LoadedPlugin
-        public var parameters: PluginParameters
+        /// The first (without a search, the only) parameter point, fully resolved.
+        public var parameters: PluginParameters { points[0] }
+        /// Every parameter point the model tries, checked against the schema (see ModelSpec.points).
+        public var points: [PluginParameters]
         public var defaulted: [String]
         /// SHA-256 of the plugin's library file, recorded with every run.
         public var binarySHA256: String
+
+        /// The seeds the model runs with: its own, else every `[experiment] seeds` entry.
+        public func seeds(in file: ExperimentFile) -> [UInt64] { spec.hasOwnSeed ? [spec.seed] : file.seeds }
     }
 
     /// Everything that can be checked before any data is read: plugins exist, can rank, and accept
@@ -52,9 +58,18 @@ public struct ExperimentRunner {
                 throw ExperimentError(file: file.path, position: spec.position,
                                       message: "plugin \(plugin.name) lacks the \(needed) capability (it has: \(plugin.manifest.capabilities.map(\.rawValue).joined(separator: ", "))), which the \(file.evaluation.evaluationProtocol) protocol needs")
             }
+            if spec.earlyStopping != nil, plugin.extensionTable(named: PluginContract.epochsExtension) == nil {
+                throw ExperimentError(file: file.path, position: spec.position,
+                                      message: "model \"\(spec.label)\": plugin \(plugin.name) does not train in epochs, so it cannot stop early; remove [models.early_stopping]")
+            }
             do {
-                let (parameters, defaulted) = try PluginParameters.resolve(spec.params, against: plugin.manifest)
-                return ResolvedModel(spec: spec, plugin: plugin, parameters: parameters, defaulted: defaulted,
+                var defaulted: [String] = []
+                let points = try spec.points.map { point in
+                    let (parameters, defaults) = try PluginParameters.resolve(point, against: plugin.manifest)
+                    defaulted = defaults
+                    return parameters
+                }
+                return ResolvedModel(spec: spec, plugin: plugin, points: points, defaulted: defaulted,
                                      binarySHA256: hashBinaries ? (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable" : "")
             } catch let error as ParameterError {
                 let name = spec.paramPositions.keys.sorted().first { error.message.contains("\"\($0)\"") }
@@ -72,10 +87,14 @@ public struct ExperimentRunner {
     /// One fold's data, prepared once and shared by every model.
     struct PreparedFold {
         var index: Int
-        var split: Split
+        var split: ThreeWaySplit
         var fingerprint: String
+        /// What models train on: the train part (without validation).
         var train: CSRMatrix
+        /// Test evaluation; train and validation items are masked.
         var ranking: RankingEvaluator?
+        /// Validation evaluation (train items masked), when the split has a validation part.
+        var validation: RankingEvaluator?
         var rating: RatingEvaluator?
         var ratingMetrics: [RatingMetric] = []
         /// Item genres, for intra-list diversity (nil when the dataset has none).
@@ -109,45 +128,58 @@ public struct ExperimentRunner {
         return false
     }
 
+    /// Every fold, each with its validation part carved out of train when the file asks for one.
     /// `only`: the one fold a worker needs (predefined folds then read just their own files).
-    func splits(_ file: ExperimentFile, data: LoadedData, only: Int? = nil) throws -> [Split] {
+    func splits(_ file: ExperimentFile, data: LoadedData, only: Int? = nil) throws -> [ThreeWaySplit] {
         let dataset = data.dataset
+        let twoWay: [Split]
         switch file.split.method {
         case .userHoldout(let testFraction):
-            return [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed).split(dataset)]
+            twoWay = [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed).split(dataset)]
         case .kFold(let folds):
-            return KFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
+            twoWay = KFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
         case .predefined(let set?):
-            return try MovieLens100KFolds.load(set: set, from: dataDirectory, dataset: dataset, only: only)
+            twoWay = try MovieLens100KFolds.load(set: set, from: dataDirectory, dataset: dataset, only: only)
         case .predefined(nil):
             guard let split = data.fixedSplit else {
                 throw PluginError("dataset \(dataset.name) ships no train/test split; choose another split method")
             }
-            return [split]
+            twoWay = [split]
         case .userKFold(let folds):
-            return UserKFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
+            twoWay = UserKFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
         default:
-            return [splitter(file.split)!.split(dataset)]
+            twoWay = [splitter(file.split.method, seed: file.split.seed)!.split(dataset)]
+        }
+        guard let validation = file.split.validation else { return twoWay.map(ThreeWaySplit.init) }
+        guard let carve = splitter(validation, seed: file.split.seed) else {
+            throw PluginError("[split.validation] needs a single-split method")
+        }
+        return twoWay.enumerated().map { index, split in
+            guard only == nil || only == index || twoWay.count == 1 else { return ThreeWaySplit(split) }
+            return dataset.validation(from: split, using: carve)
         }
     }
 
     /// The single-split splitters, also asked for their temporal promise by the lint.
-    func splitter(_ spec: ExperimentFile.SplitSpec) -> (any Splitter)? {
-        switch spec.method {
-        case .randomHoldout(let fraction): RandomHoldoutSplitter(testFraction: fraction, seed: spec.seed)
-        case .stratified(let byItem, let ratio): StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: spec.seed)
+    func splitter(_ method: ExperimentFile.SplitSpec.Method, seed: UInt64) -> (any Splitter)? {
+        switch method {
+        case .userHoldout(let fraction): UserHoldoutSplitter(testFraction: fraction, seed: seed)
+        case .randomHoldout(let fraction): RandomHoldoutSplitter(testFraction: fraction, seed: seed)
+        case .stratified(let byItem, let ratio): StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: seed)
         case .temporal(let fraction?, _): TemporalSplitter(.fraction(fraction))
         case .temporal(nil, let cutoff): TemporalSplitter(.cutoff(cutoff ?? 0))
         case .userTemporal(let fraction?, _): UserTemporalSplitter(.fraction(fraction))
         case .userTemporal(nil, let count): UserTemporalSplitter(.count(count ?? 1))
-        case .leaveOneOut(let random): LeaveOneOutSplitter(random ? .random(seed: spec.seed) : .last)
+        case .leaveOneOut(let random): LeaveOneOutSplitter(random ? .random(seed: seed) : .last)
         default: nil
         }
     }
 
+    func splitter(_ spec: ExperimentFile.SplitSpec) -> (any Splitter)? { splitter(spec.method, seed: spec.seed) }
+
     /// `fingerprint: false` in a worker, which records nothing.
-    func prepare(_ split: Split, index: Int, file: ExperimentFile, dataset: Dataset, fingerprint: Bool = true) throws -> PreparedFold {
-        let train = try split.matrix(split.train, of: dataset)
+    func prepare(_ split: ThreeWaySplit, index: Int, file: ExperimentFile, dataset: Dataset, fingerprint: Bool = true) throws -> PreparedFold {
+        let train = try split.evaluation.matrix(split.train, of: dataset)
         var fold = PreparedFold(index: index, split: split, fingerprint: fingerprint ? split.fingerprint(of: dataset) : "", train: train)
         if file.evaluation.isRating {
             fold.rating = RatingEvaluator(
@@ -156,17 +188,37 @@ public struct ExperimentRunner {
                 unknownPairs: file.evaluation.unknownPairs)
             fold.ratingMetrics = file.evaluation.ratingMetrics
         } else {
-            var evaluator = RankingEvaluator(train: train, test: try split.matrix(split.test, of: dataset),
+            // Seen items are masked: train, and for the test evaluation validation too.
+            let mask = split.validation.isEmpty ? train : try split.evaluation.matrix((split.train + split.validation).sorted(), of: dataset)
+            var evaluator = RankingEvaluator(train: mask, test: try split.evaluation.matrix(split.test, of: dataset),
                                              metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
             // Both cores for mask/top-K/metrics (results are bit-identical to one thread), and the
             // top-K lists kept for the beyond-accuracy measures.
             evaluator.threadCount = ProcessInfo.processInfo.activeProcessorCount
             evaluator.keepLists = true
             fold.ranking = evaluator
+            if !split.validation.isEmpty {
+                var validation = RankingEvaluator(train: train, test: try split.evaluation.matrix(split.validation, of: dataset),
+                                                  metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
+                validation.threadCount = evaluator.threadCount
+                fold.validation = validation
+            }
             fold.itemGenres = dataset.itemGenres.contains { !$0.isEmpty } ? dataset.itemGenres : nil
         }
         return fold
     }
+
+    /// One run: a model at one parameter point with one seed on one fold.
+    struct Job {
+        var model: ResolvedModel
+        var position: Int
+        var point: Int
+        var seed: UInt64
+        var parameters: PluginParameters { model.points[point] }
+    }
+
+    /// The protocol name under which validation metrics are stored.
+    static func validationProtocol(_ name: String) -> String { "validation:" + name }
 
     public func run(_ file: ExperimentFile) throws -> Outcome {
         let models = try resolve(file)
@@ -178,12 +230,13 @@ public struct ExperimentRunner {
         let folds = try splits(file, data: data).enumerated().map { try prepare($1, index: $0, file: file, dataset: dataset) }
         let first = folds[0]
         // Leakage and sanity lint of the first fold: said before anything trains.
-        let lint = SplitLint.check(first.split, of: dataset, temporalScope: splitter(file.split)?.temporalScope ?? .none)
+        let lint = SplitLint.check(first.split.evaluation, of: dataset, temporalScope: splitter(file.split)?.temporalScope ?? .none)
         for warning in lint.warnings { console.warning(String(warning.dropFirst("warning: ".count))) }
         let evaluated = first.ranking.map { "\($0.users.count) users evaluated" }
             ?? first.rating.map { "\($0.unknownCount) of \($0.testRatings.count) test pairs have an unknown user or item" } ?? ""
+        let validationNote = first.split.validation.isEmpty ? "" : " / \(first.split.validation.count) validation"
         console.info("\(dataset.name): \(dataset.userCount) users, \(dataset.itemCount) items, \(dataset.interactionCount) interactions; "
-            + "\(first.split.description): \(first.split.train.count) train / \(first.split.test.count) test; \(evaluated)"
+            + "\(first.split.description): \(first.split.train.count) train\(validationNote) / \(first.split.test.count) test; \(evaluated)"
             + (folds.count > 1 ? " (fold 1 of \(folds.count))" : ""))
 
         var experiment = ExperimentRecord(
@@ -204,18 +257,107 @@ public struct ExperimentRunner {
         experiment.referencesJSON = Self.encode(file.references)
         experiment.timingReferencesJSON = Self.encode(file.timingReferences)
         experiment = try ledger.insert(experiment)
+        let datasetFingerprint = experiment.datasetFingerprint
 
+        let total = models.reduce(0) { $0 + $1.points.count * $1.seeds(in: file).count } * folds.count
         var runs: [RunRecord] = []
+        var reused = 0
         for (position, model) in models.enumerated() {
-            for fold in folds {
-                let foldNote = folds.count > 1 ? " fold \(fold.index + 1)/\(folds.count)" : ""
-                console.info("[\(position + 1)/\(models.count)] \(model.spec.label)\(foldNote)")
-                runs.append(runOne(model, modelIndex: position, experimentID: experiment.id!, fold: fold, file: file))
+            for seed in model.seeds(in: file) {
+                for fold in folds {
+                    // The points of one (model, seed, fold): the validation metric selects one.
+                    var group: [(run: RunRecord, selectionValue: Double?)] = []
+                    for point in model.points.indices {
+                        let job = Job(model: model, position: position, point: point, seed: seed)
+                        var where_ = [String]()
+                        if folds.count > 1 { where_.append("fold \(fold.index + 1)/\(folds.count)") }
+                        if model.seeds(in: file).count > 1 { where_.append("seed \(seed)") }
+                        if model.points.count > 1 { where_.append("point \(point + 1)/\(model.points.count) \(Self.pointSummary(job.parameters, model))") }
+                        console.info("[\(runs.count + 1)/\(total)] \(model.spec.label)" + (where_.isEmpty ? "" : " " + where_.joined(separator: ", ")))
+                        let identity = Self.identity(job, foldIndex: fold.index, foldFingerprint: fold.fingerprint, file: file,
+                                                    datasetFingerprint: datasetFingerprint)
+                        let record: RunRecord
+                        if let done = try ledger.finishedRun(identity: identity) {
+                            record = try ledger.reuse(done, in: experiment.id!, position: position, label: model.spec.label,
+                                                      point: point, selected: !model.spec.hasSearch)
+                            reused += 1
+                            console.info("  already in the ledger (run #\(done.id!)): reused")
+                        } else {
+                            record = runOne(job, identity: identity, experimentID: experiment.id!, fold: fold, file: file)
+                        }
+                        runs.append(record)
+                        group.append((record, try selectionValue(of: record, file: file)))
+                    }
+                    if model.spec.hasSearch { try select(group, model: model, file: file, runs: &runs) }
+                }
             }
         }
+        if reused > 0 { console.info("\(reused) of \(total) runs were already in the ledger and were reused, not recomputed") }
         let failures = runs.filter { $0.status != "ok" }.count
         try ledger.finish(experimentID: experiment.id!, status: failures == 0 ? "completed" : "completed-with-failures", at: Self.now())
         return Outcome(experiment: try ledger.latestExperiment(named: file.name)!, runs: runs)
+    }
+
+    /// The validation value of the selection metric stored with a run, if any.
+    private func selectionValue(of run: RunRecord, file: ExperimentFile) throws -> Double? {
+        guard run.status == "ok", let key = file.evaluation.selectionMetric, let id = run.id, let ledger else { return nil }
+        return try ledger.metrics(runID: id).first {
+            $0.metric == key.metric.rawValue && $0.cutoff == key.cutoff && $0.evaluationProtocol.hasPrefix("validation:")
+        }?.value
+    }
+
+    /// Marks the point with the best validation value as selected (ties: the earlier point).
+    private func select(_ group: [(run: RunRecord, selectionValue: Double?)], model: ResolvedModel, file: ExperimentFile,
+                        runs: inout [RunRecord]) throws {
+        guard let ledger, let key = file.evaluation.selectionMetric else { return }
+        var best: (index: Int, value: Double)?
+        for (index, entry) in group.enumerated() {
+            if let value = entry.selectionValue, value > (best?.value ?? -.infinity) { best = (index, value) }
+        }
+        guard let best else {
+            console.warning("  \(model.spec.label): no point finished, nothing selected")
+            return
+        }
+        try ledger.setSelected(runIDs: group.compactMap(\.run.id), selected: false)
+        try ledger.setSelected(runIDs: [group[best.index].run.id!], selected: true)
+        if let at = runs.firstIndex(where: { $0.id == group[best.index].run.id }) { runs[at].selected = true }
+        console.info(String(format: "  selected point %d of %d by validation %@ = %.4f: %@", group[best.index].run.point + 1, group.count,
+                            key.description, best.value, Self.pointSummary(model.points[group[best.index].run.point], model)))
+    }
+
+    /// "factors=64, reg=0.01": the searched parameters of a point.
+    static func pointSummary(_ parameters: PluginParameters, _ model: ResolvedModel) -> String {
+        let searched = model.spec.grid.map(\.name) + (model.spec.random?.domains.map(\.name) ?? [])
+        return searched.map { name in "\(name)=\(parameters.values[name].map { "\($0)" } ?? "?")" }.joined(separator: ", ")
+    }
+
+    /// SHA-256 of everything that determines a run's numbers. Two runs with the same identity
+    /// produce the same results, so a finished one is reused instead of recomputed.
+    static func identity(_ job: Job, foldIndex: Int, foldFingerprint: String, file: ExperimentFile, datasetFingerprint: String) -> String {
+        let evaluation = file.evaluation
+        var parts: [String: Any] = [
+            "identity": "recbench-run-v1",
+            "dataset": datasetFingerprint,
+            "split": foldFingerprint,
+            "fold": foldIndex,
+            "plugin": job.model.plugin.name,
+            "pluginVersion": job.model.plugin.manifest.version,
+            "pluginSHA256": job.model.binarySHA256,
+            "params": job.parameters.json,
+            "seed": String(job.seed),
+            "protocol": evaluation.evaluationProtocol,
+            "metrics": evaluation.isRating ? evaluation.ratingMetrics.map(\.rawValue) : evaluation.metrics.map(\.rawValue),
+            "cutoffs": evaluation.cutoffs,
+            "definitions": [RankingMetric.definitionVersion, RatingMetric.definitionVersion, BeyondAccuracy.definitionVersion],
+        ]
+        if evaluation.isRating {
+            parts["ratingScale"] = [Double(evaluation.ratingScale.lowerBound), Double(evaluation.ratingScale.upperBound)]
+            parts["unknownPairs"] = evaluation.unknownPairs.rawValue
+        }
+        if let stopping = job.model.spec.earlyStopping {
+            parts["earlyStopping"] = "\(stopping.metric.description),patience=\(stopping.patience),every=\(stopping.every)"
+        }
+        return SHA256.hex(json(parts))
     }
 
     /// What one model on one fold produced: computed in a worker process (or in-process) and
@@ -235,12 +377,25 @@ public struct ExperimentRunner {
             var users: [Int32]
             var values: [Double]
         }
+        public struct Epoch: Codable, Sendable {
+            var epoch: Int
+            var loss: Double
+            var metric: String?
+            var value: Double?
+            var seconds: Double
+        }
         public var error: String?
         public var fitSeconds: Double?
         public var evalSeconds: Double?
         public var evaluatedCount: Int?
         public var metrics: [Metric] = []
         public var perUser: [PerUser] = []
+        public var epochs: [Epoch] = []
+        public var bestEpoch: Int?
+        /// Peak resident memory of the worker process (bytes), when run in one.
+        public var peakMemoryBytes: Int64?
+        /// Seconds the worker spent reading the data and making the fold before the run.
+        public var loadSeconds: Double?
         public var headline = ""
 
         public static func failed(_ error: String, fitSeconds: Double? = nil) -> RunOutcome {
@@ -251,26 +406,51 @@ public struct ExperimentRunner {
         }
     }
 
+    /// Early stopping's bookkeeping during one fit.
+    private final class EpochWatch {
+        let stopping: ExperimentFile.EarlyStopping?
+        let start = Date()
+        var epochs: [RunOutcome.Epoch] = []
+        var best: (epoch: Int, value: Double)?
+        var evaluationsWithoutGain = 0
+        var failure: Error?
+        init(_ stopping: ExperimentFile.EarlyStopping?) { self.stopping = stopping }
+    }
+
     /// Creates, fits and evaluates one model on one fold. Errors become a failed outcome.
-    func execute(_ model: ResolvedModel, fold: PreparedFold) -> RunOutcome {
+    func execute(_ model: ResolvedModel, point: Int = 0, seed: UInt64? = nil, fold: PreparedFold) -> RunOutcome {
         var outcome = RunOutcome()
         let train = fold.train
         do {
-            let instance = try model.plugin.makeModel(model.parameters)
+            let instance = try model.plugin.makeModel(model.points[point])
             let fitStart = Date()
+            let watch = EpochWatch(model.spec.earlyStopping)
+            let observer = instance.trainsInEpochs ? epochObserver(watch, instance: instance, fold: fold, label: model.spec.label) : nil
             try train.withView { view in
-                try instance.fit(view, seed: model.spec.seed, threadCount: ProcessInfo.processInfo.activeProcessorCount,
-                                 callbacks: .init(log: { level, message in console.pluginLog(level: level, "  \(model.spec.label): \(message)") }))
+                try instance.fit(view, seed: seed ?? model.spec.seed, threadCount: ProcessInfo.processInfo.activeProcessorCount,
+                                 callbacks: .init(log: { level, message in console.pluginLog(level: level, "  \(model.spec.label): \(message)") }),
+                                 epochs: observer)
             }
+            if let failure = watch.failure { throw failure }
             outcome.fitSeconds = Date().timeIntervalSince(fitStart)
+            outcome.epochs = watch.epochs
+            outcome.bestEpoch = watch.best?.epoch
             let evalStart = Date()
             if let evaluator = fold.ranking {
+                func score(_ users: UnsafeBufferPointer<Int32>, _ scores: UnsafeMutableBufferPointer<Float>) throws {
+                    try instance.score(users: users, itemCount: train.columnCount, into: scores)
+                }
+                if let validation = fold.validation {
+                    let result = try validation.evaluate(score: score)
+                    outcome.metrics += zip(result.keys, result.means).map { key, mean in
+                        .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: Self.validationProtocol(RankingEvaluator.protocolName),
+                              value: mean, definitionVersion: RankingMetric.definitionVersion)
+                    }
+                }
                 let progress = console.progressBar(title: "  scoring \(model.spec.label)")
-                let result = try evaluator.evaluate(
-                    score: { users, scores in try instance.score(users: users, itemCount: train.columnCount, into: scores) },
-                    progress: progress)
+                let result = try evaluator.evaluate(score: score, progress: progress)
                 console.endProgress()
-                outcome.metrics = zip(result.keys, result.means).map { key, mean in
+                outcome.metrics += zip(result.keys, result.means).map { key, mean in
                     .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
                           value: mean, definitionVersion: RankingMetric.definitionVersion)
                 }
@@ -289,6 +469,10 @@ public struct ExperimentRunner {
                 outcome.evaluatedCount = evaluator.users.count
                 let key = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
                 outcome.headline = String(format: "%@ = %.4f", key.description, result.mean(key)!)
+                if let best = watch.best {
+                    outcome.headline += String(format: " (epoch %d of %d kept, validation %@ = %.4f)", best.epoch, watch.epochs.count,
+                                               watch.stopping!.metric.description, best.value)
+                }
             } else if let evaluator = fold.rating {
                 let result = try evaluator.evaluate { users, items, out in try instance.predict(users: users, items: items, into: out) }
                 outcome.metrics = fold.ratingMetrics.map { metric in
@@ -308,15 +492,53 @@ public struct ExperimentRunner {
         return outcome
     }
 
-    /// Runs one model on one fold (in a worker process when isolation is on) and records it.
-    private func runOne(_ model: ResolvedModel, modelIndex: Int, experimentID: Int64, fold: PreparedFold, file: ExperimentFile) -> RunRecord {
+    /// Records every epoch's loss; with early stopping, scores the validation part every `every`
+    /// epochs through the plugin, keeps the best epoch and stops after `patience` evaluations
+    /// without a gain.
+    private func epochObserver(_ watch: EpochWatch, instance: PluginModel, fold: PreparedFold, label: String) -> PluginModel.EpochObserver {
+        let itemCount = fold.train.columnCount
+        return PluginModel.EpochObserver(
+            willEvaluate: { epoch in
+                guard let stopping = watch.stopping, fold.validation != nil else { return false }
+                return epoch % stopping.every == 0
+            },
+            epochEnded: { epoch, loss in
+                var entry = RunOutcome.Epoch(epoch: epoch, loss: loss, seconds: Date().timeIntervalSince(watch.start))
+                defer { watch.epochs.append(entry) }
+                guard let stopping = watch.stopping, let validation = fold.validation, epoch % stopping.every == 0 else { return .proceed }
+                do {
+                    let result = try validation.evaluate { users, scores in
+                        try instance.score(users: users, itemCount: itemCount, into: scores)
+                    }
+                    let value = result.mean(stopping.metric) ?? .nan
+                    entry.metric = stopping.metric.description
+                    entry.value = value
+                    console.pluginLog(level: 1, String(format: "  %@: epoch %d loss %.5f validation %@ %.4f", label, epoch, loss,
+                                                       stopping.metric.description, value))
+                    if value > (watch.best?.value ?? -.infinity) {
+                        watch.best = (epoch, value)
+                        watch.evaluationsWithoutGain = 0
+                        return .checkpoint
+                    }
+                    watch.evaluationsWithoutGain += 1
+                    return watch.evaluationsWithoutGain >= stopping.patience ? .stop : .proceed
+                } catch {
+                    watch.failure = error
+                    return .stop
+                }
+            })
+    }
+
+    /// Runs one job on one fold (in a worker process when isolation is on) and records it.
+    private func runOne(_ job: Job, identity: String, experimentID: Int64, fold: PreparedFold, file: ExperimentFile) -> RunRecord {
+        let model = job.model
         let startedAt = Self.now()
         let outcome: RunOutcome
         if let isolation {
-            outcome = isolation.run(file: file, modelIndex: modelIndex, foldIndex: fold.index, dataDirectory: dataDirectory,
-                                    searchPath: searchPath, pluginPath: model.plugin.path, console: console)
+            outcome = isolation.run(file: file, modelIndex: job.position, foldIndex: fold.index, point: job.point, seed: job.seed,
+                                    dataDirectory: dataDirectory, searchPath: searchPath, pluginPath: model.plugin.path, console: console)
         } else {
-            outcome = execute(model, fold: fold)
+            outcome = execute(model, point: job.point, seed: job.seed, fold: fold)
         }
         if let error = outcome.error {
             console.warning("  \(model.spec.label) failed: \(error)")
@@ -325,11 +547,12 @@ public struct ExperimentRunner {
                                 outcome.fitSeconds ?? 0, outcome.evalSeconds ?? 0, outcome.headline))
         }
         let ok = outcome.error == nil
+        let parameters = job.parameters
         var run = RunRecord(
-            experimentId: experimentID, position: modelIndex, label: model.spec.label,
+            experimentId: experimentID, position: job.position, label: model.spec.label,
             plugin: model.plugin.name, pluginVersion: model.plugin.manifest.version,
             pluginPath: model.plugin.path, pluginSHA256: model.binarySHA256,
-            params: model.parameters.json, paramsHash: SHA256.hex(model.parameters.json), seed: Int64(model.spec.seed),
+            params: parameters.json, paramsHash: SHA256.hex(parameters.json), seed: Int64(job.seed),
             status: ok ? "ok" : "failed", error: outcome.error,
             fitSeconds: outcome.fitSeconds, evalSeconds: ok ? outcome.evalSeconds : nil,
             usersEvaluated: ok ? outcome.evaluatedCount : nil,
@@ -338,6 +561,13 @@ public struct ExperimentRunner {
         run.splitFingerprint = fold.fingerprint
         run.trainCount = fold.split.train.count
         run.testCount = fold.split.test.count
+        run.identity = identity
+        run.point = job.point
+        run.selected = !model.spec.hasSearch
+        run.peakMemoryBytes = outcome.peakMemoryBytes
+        run.loadSeconds = outcome.loadSeconds
+        run.epochsRun = outcome.epochs.isEmpty ? nil : outcome.epochs.count
+        run.bestEpoch = outcome.bestEpoch
         let metrics = ok ? outcome.metrics.map {
             MetricRecord(runId: 0, metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: $0.evaluationProtocol,
                          value: $0.value, definitionVersion: $0.definitionVersion)
@@ -346,8 +576,11 @@ public struct ExperimentRunner {
             PerUserRecord(runId: 0, metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: $0.evaluationProtocol,
                           users: $0.users, values: $0.values)
         } : []
+        let epochs = outcome.epochs.map {
+            EpochRecord(epoch: $0.epoch, loss: $0.loss, metric: $0.metric, value: $0.value, seconds: $0.seconds)
+        }
         do {
-            return try ledger?.insert(run, metrics: metrics, perUser: perUser) ?? run
+            return try ledger?.insert(run, metrics: metrics, perUser: perUser, epochs: epochs) ?? run
         } catch {
             console.warning("  could not record \(model.spec.label) in the ledger: \(error)")
             return run

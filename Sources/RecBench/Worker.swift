@@ -27,6 +27,9 @@ public struct WorkerIsolation: Sendable {
         public var experimentFile: String
         public var modelIndex: Int
         public var foldIndex: Int
+        /// The parameter point of the model's search and the run's seed.
+        public var point: Int
+        public var seed: UInt64
         public var dataDirectory: String
         public var dataOrigin: String
         public var pluginDirectories: [String]
@@ -39,7 +42,7 @@ public struct WorkerIsolation: Sendable {
         public var verbose: Bool
     }
 
-    func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, dataDirectory: DataDirectory,
+    func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, point: Int, seed: UInt64, dataDirectory: DataDirectory,
              searchPath: PluginSearchPath, pluginPath: String, console: Console) -> ExperimentRunner.RunOutcome {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("recbench-worker-\(getpid())-\(UUID().uuidString.prefix(8))")
@@ -47,7 +50,7 @@ public struct WorkerIsolation: Sendable {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let request = Request(
-                experimentFile: file.path, modelIndex: modelIndex, foldIndex: foldIndex,
+                experimentFile: file.path, modelIndex: modelIndex, foldIndex: foldIndex, point: point, seed: seed,
                 dataDirectory: dataDirectory.path, dataOrigin: dataDirectory.origin,
                 pluginDirectories: searchPath.entries.map(\.directory), pluginOrigins: searchPath.entries.map(\.origin),
                 output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB,
@@ -180,12 +183,17 @@ public enum Worker {
                 searchPath: searchPath, registry: registry, dataDirectory: dataDirectory,
                 ledger: nil, console: console, isolation: nil)
             let models = try runner.resolve(file, hashBinaries: false, only: request.modelIndex)
+            let loadStart = Date()
             let data = try runner.loadDataset(file)
             let dataset = data.dataset
             let splits = try runner.splits(file, data: data, only: request.foldIndex)
             let fold = try runner.prepare(splits[request.foldIndex], index: request.foldIndex, file: file, dataset: dataset,
                                           fingerprint: false)
-            let outcome = runner.execute(models[0], fold: fold)
+            let loadSeconds = Date().timeIntervalSince(loadStart)
+            var outcome = runner.execute(models[0], point: request.point, seed: request.seed, fold: fold)
+            outcome.loadSeconds = loadSeconds
+            var usage = rusage()
+            if getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 { outcome.peakMemoryBytes = Int64(usage.ru_maxrss) * 1024 }
             let encoded = try JSONEncoder().encode(outcome)
             let temporary = request.output + ".partial"
             try encoded.write(to: URL(fileURLWithPath: temporary))

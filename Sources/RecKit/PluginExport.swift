@@ -50,11 +50,21 @@ public enum PluginExport {
                         throw PluginError("fit was given no arguments or an older argument struct")
                     }
                     guard let train = args.pointee.train else { throw PluginError("fit was given no training matrix") }
+                    let hook = box.epochHost.map { EpochHook(host: $0, model: box.model as? any EpochCheckpointing) }
                     let context = FitContext(
-                        seed: args.pointee.seed, threadCount: Int(args.pointee.n_threads), host: args.pointee.host)
-                    try box.model.fit(try CSRView(train.pointee), context: context)
+                        seed: args.pointee.seed, threadCount: Int(args.pointee.n_threads), host: args.pointee.host, epochs: hook)
+                    // Set before fitting: the host may score re-entrantly from an epoch callback.
                     box.itemCount = Int(train.pointee.n_cols)
                     box.userCount = Int(train.pointee.n_rows)
+                    do {
+                        try box.model.fit(try CSRView(train.pointee), context: context)
+                        // Early stopping's promise: the fitted model is the best epoch kept.
+                        hook?.finish()
+                    } catch {
+                        box.itemCount = nil
+                        box.userCount = nil
+                        throw error
+                    }
                 }
             },
             score: { model, users, userCount, itemCount, out, err, cap in
@@ -78,9 +88,15 @@ public enum PluginExport {
                 Unmanaged<ModelBox>.fromOpaque(model).release()
             },
             get_extension: { ctx, name in
-                guard let name, String(cString: name) == PluginContract.ratingExtension,
-                      PluginBox.from(ctx).predictsRatings else { return nil }
-                return UnsafeRawPointer(PluginExport.ratingTable)
+                guard let name else { return nil }
+                switch String(cString: name) {
+                case PluginContract.ratingExtension where PluginBox.from(ctx).predictsRatings:
+                    return UnsafeRawPointer(PluginExport.ratingTable)
+                case PluginContract.epochsExtension where PluginBox.from(ctx).trainsInEpochs:
+                    return UnsafeRawPointer(PluginExport.epochsTable)
+                default:
+                    return nil
+                }
             }
         ))
         return table
@@ -109,6 +125,25 @@ public enum PluginExport {
                         throw PluginError("predict was asked for (user \(userIDs[k]), item \(itemIDs[k])), outside the fitted matrix")
                     }
                     try predictor.predict(users: userIDs, items: itemIDs, into: UnsafeMutableBufferPointer(start: out, count: n))
+                }
+            }))
+        return table
+    }()
+
+    /// One epochs table serves every EpochCheckpointing type. The host's struct is copied, so the
+    /// pointer it passed need only live for the call.
+    nonisolated(unsafe) private static let epochsTable: UnsafeMutablePointer<rb_epochs_v1> = {
+        let table = UnsafeMutablePointer<rb_epochs_v1>.allocate(capacity: 1)
+        table.initialize(to: rb_epochs_v1(
+            struct_size: UInt32(MemoryLayout<rb_epochs_v1>.size),
+            set_epoch_host: { model, host, err, cap in
+                PluginExport.status(err, cap) {
+                    let box = try ModelBox.from(model)
+                    guard let host else { box.epochHost = nil; return }
+                    guard host.pointee.struct_size >= UInt32(MemoryLayout<rb_epoch_host_v1>.size) else {
+                        throw PluginError("set_epoch_host was given an older epoch host struct")
+                    }
+                    box.epochHost = host.pointee
                 }
             }))
         return table
@@ -162,10 +197,12 @@ private final class PluginBox {
     let manifestJSON: UnsafeMutablePointer<CChar>
     let factory: (PluginParameters) throws -> any Recommender
     let predictsRatings: Bool
+    let trainsInEpochs: Bool
 
     init<R: Recommender>(_ type: R.Type) {
         name = R.manifest.name
         predictsRatings = type is any RatingPredictor.Type
+        trainsInEpochs = type is any EpochCheckpointing.Type
         manifestJSON = strdup(R.manifest.jsonString())
         factory = { try R(parameters: $0) }
     }
@@ -181,6 +218,8 @@ private final class ModelBox {
     let name: String
     var itemCount: Int?
     var userCount: Int?
+    /// Installed through rb_epochs_v1 for the next fit.
+    var epochHost: rb_epoch_host_v1?
 
     init(_ model: any Recommender, name: String) {
         self.model = model

@@ -121,6 +121,61 @@ public final class PluginModel {
         }
     }
 
+    /// Watches a fit epoch by epoch (through the plugin's `rb_epochs_v1` extension).
+    public struct EpochObserver {
+        public enum Answer: Sendable { case proceed, checkpoint, stop }
+        /// Whether the host will score the model at the end of this epoch.
+        public var willEvaluate: (Int) -> Bool
+        /// Called after each epoch with its mean loss; may score the model; says what to do next.
+        public var epochEnded: (Int, Double) -> Answer
+        public init(willEvaluate: @escaping (Int) -> Bool, epochEnded: @escaping (Int, Double) -> Answer) {
+            self.willEvaluate = willEvaluate
+            self.epochEnded = epochEnded
+        }
+    }
+
+    /// Whether the plugin trains in epochs and lets the host watch them (the `rb_epochs_v1` extension).
+    public var trainsInEpochs: Bool { epochsTable != nil }
+
+    private var epochsTable: UnsafePointer<rb_epochs_v1>? {
+        guard let raw = plugin.extensionTable(named: PluginContract.epochsExtension) else { return nil }
+        let table = raw.assumingMemoryBound(to: rb_epochs_v1.self)
+        guard table.pointee.struct_size >= UInt32(MemoryLayout<rb_epochs_v1>.size), table.pointee.set_epoch_host != nil else { return nil }
+        return table
+    }
+
+    /// Fits the model. With `epochs`, the plugin must offer `rb_epochs_v1` (see `trainsInEpochs`).
+    public func fit(_ train: CSRView, seed: UInt64, threadCount: Int, callbacks: Callbacks = Callbacks(),
+                    epochs: EpochObserver?) throws {
+        guard let epochs else { return try fit(train, seed: seed, threadCount: threadCount, callbacks: callbacks) }
+        guard let table = epochsTable else {
+            throw PluginCallError(plugin: plugin.name, call: "fit", message: "the plugin does not train in epochs (no rb_epochs_v1 extension)")
+        }
+        let box = Unmanaged.passRetained(EpochBox(epochs))
+        defer { box.release() }
+        var host = rb_epoch_host_v1(
+            struct_size: UInt32(MemoryLayout<rb_epoch_host_v1>.size), ctx: box.toOpaque(),
+            will_evaluate: { ctx, epoch in
+                guard let ctx else { return 0 }
+                return Unmanaged<EpochBox>.fromOpaque(ctx).takeUnretainedValue().observer.willEvaluate(Int(epoch)) ? 1 : 0
+            },
+            epoch_end: { ctx, epoch, loss in
+                guard let ctx else { return RB_EPOCH_CONTINUE }
+                switch Unmanaged<EpochBox>.fromOpaque(ctx).takeUnretainedValue().observer.epochEnded(Int(epoch), loss) {
+                case .proceed: return RB_EPOCH_CONTINUE
+                case .checkpoint: return RB_EPOCH_CHECKPOINT
+                case .stop: return RB_EPOCH_STOP
+                }
+            })
+        var error = ErrorBuffer()
+        let status = withUnsafePointer(to: &host) { pointer in error.call { table.pointee.set_epoch_host(handle, pointer, $0, $1) } }
+        guard status == RB_OK else {
+            throw PluginCallError(plugin: plugin.name, call: "set_epoch_host", message: error.message(orElse: "set_epoch_host returned status \(status)"))
+        }
+        defer { var ignored = ErrorBuffer(); _ = ignored.call { table.pointee.set_epoch_host(handle, nil, $0, $1) } }
+        try fit(train, seed: seed, threadCount: threadCount, callbacks: callbacks)
+    }
+
     public func fit(_ train: CSRView, seed: UInt64, threadCount: Int, callbacks: Callbacks = Callbacks()) throws {
         let box = Unmanaged.passRetained(CallbackBox(callbacks))
         defer { box.release() }
@@ -193,6 +248,11 @@ extension PluginModel {
             throw PluginCallError(plugin: plugin.name, call: "predict", message: error.message(orElse: "predict returned status \(status)"))
         }
     }
+}
+
+private final class EpochBox {
+    let observer: PluginModel.EpochObserver
+    init(_ observer: PluginModel.EpochObserver) { self.observer = observer }
 }
 
 private final class CallbackBox {

@@ -88,14 +88,51 @@ public struct FitContext {
     public let seed: UInt64
     public let threadCount: Int
     private let host: UnsafePointer<rb_host_v1>?
+    private let epochs: EpochHook?
 
     public init(seed: UInt64, threadCount: Int, host: UnsafePointer<rb_host_v1>?) {
+        self.init(seed: seed, threadCount: threadCount, host: host, epochs: nil)
+    }
+
+    init(seed: UInt64, threadCount: Int, host: UnsafePointer<rb_host_v1>?, epochs: EpochHook?) {
         self.seed = seed
         self.threadCount = max(1, threadCount)
         if let host, host.pointee.struct_size >= UInt32(MemoryLayout<rb_host_v1>.size) {
             self.host = host
         } else {
             self.host = nil
+        }
+        self.epochs = epochs
+    }
+
+    /// Call at the end of every epoch (numbered from 1) with the epoch's mean training loss; the host
+    /// records the learning curve and may evaluate the model on validation data right here.
+    ///
+    /// `prepareScoring` runs first, and only when the host is about to score the model at this epoch
+    /// (it calls `score` re-entrantly before this returns): bring cached scoring state, such as
+    /// propagated embeddings, up to date there. Returns `.stop` when the host's early stopping has
+    /// decided to stop; the model's best checkpoint (see `EpochCheckpointing`) is then already
+    /// restored. Without a host that watches epochs this returns `.proceed` and costs nothing.
+    public func endEpoch(_ epoch: Int, loss: Double, prepareScoring: () throws -> Void = {}) throws -> EpochDecision {
+        guard let epochs else { return .proceed }
+        // This epoch moved the parameters away from any kept checkpoint.
+        if epochs.hasCheckpoint { epochs.checkpointPending = true }
+        if let willEvaluate = epochs.host.will_evaluate, willEvaluate(epochs.host.ctx, Int64(epoch)) != 0 {
+            try prepareScoring()
+        }
+        guard let end = epochs.host.epoch_end else { return .proceed }
+        switch end(epochs.host.ctx, Int64(epoch), loss) {
+        case RB_EPOCH_CHECKPOINT:
+            epochs.model?.keepCheckpoint()
+            epochs.hasCheckpoint = true
+            // Nothing to restore at the end unless the model trains on past this epoch.
+            epochs.checkpointPending = false
+            return .proceed
+        case RB_EPOCH_STOP:
+            epochs.finish()
+            return .stop
+        default:
+            return .proceed
         }
     }
 
@@ -117,6 +154,39 @@ public struct FitContext {
     }
 }
 
+/// What the host decided at the end of an epoch.
+public enum EpochDecision: Sendable { case proceed, stop }
+
+/// A model that trains in epochs and can copy its parameters aside and go back to them: what the
+/// host's early stopping needs to keep the best epoch. Conforming types export the `rb_epochs_v1`
+/// extension automatically; they call `FitContext.endEpoch` after every epoch.
+public protocol EpochCheckpointing: Recommender {
+    /// Copies the current parameters (and whatever scoring needs) aside as the best so far.
+    func keepCheckpoint()
+    /// Goes back to the parameters last kept; does nothing if none were.
+    func restoreCheckpoint()
+}
+
+/// The epoch host installed through `rb_epochs_v1`, with the model it checkpoints.
+final class EpochHook {
+    let host: rb_epoch_host_v1
+    weak var model: (any EpochCheckpointing)?
+    /// A checkpoint was kept and the model has moved on since: fit must end by restoring it.
+    var checkpointPending = false
+    var hasCheckpoint = false
+
+    init(host: rb_epoch_host_v1, model: (any EpochCheckpointing)?) {
+        self.host = host
+        self.model = model
+    }
+
+    /// Called when the plugin's fit returns: the fitted model is the best checkpoint, if any.
+    func finish() {
+        if checkpointPending { model?.restoreCheckpoint() }
+        checkpointPending = false
+    }
+}
+
 /// Thrown by `FitContext.progress` when the host cancels; becomes `RB_CANCELLED`.
 public struct PluginCancelled: Error {}
 
@@ -131,4 +201,5 @@ public protocol RatingPredictor: Recommender {
 
 extension PluginContract {
     public static let ratingExtension = "rb_rating_v1"
+    public static let epochsExtension = "rb_epochs_v1"
 }

@@ -15,7 +15,19 @@ public final class Ledger: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        // GRDB reads which migrations are applied before it takes SQLite's write lock, so two
+        // processes opening a new ledger at once could both create the tables; a file lock beside
+        // the ledger makes migrating one process at a time.
+        try Self.withFileLock(path + ".migrate-lock") { try Self.migrator.migrate(pool) }
+    }
+
+    private static func withFileLock<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {
+        let descriptor = open(lockPath, O_RDWR | O_CREAT, 0o644)
+        guard descriptor >= 0 else { return try body() }   // read-only folder: nothing to race with
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
     }
 
     static var migrator: DatabaseMigrator {
@@ -97,6 +109,33 @@ public final class Ledger: Sendable {
                 t.primaryKey(["runId", "metric", "cutoff", "evaluationProtocol"])
             }
         }
+        migrator.registerMigration("v4: run identity, search, phases and learning curves") { db in
+            try db.alter(table: "run") { t in
+                // SHA-256 of everything that determines the run's result (see RunRecord.identity).
+                t.add(column: "identity", .text).notNull().defaults(to: "")
+                // The run whose results this execution reused instead of recomputing them.
+                t.add(column: "reusedFromRunId", .integer)
+                // Which parameter point of the model's search (0 without a search) and whether the
+                // validation metric selected it; reports show selected runs.
+                t.add(column: "point", .integer).notNull().defaults(to: 0)
+                t.add(column: "selected", .boolean).notNull().defaults(to: true)
+                t.add(column: "loadSeconds", .double)
+                t.add(column: "peakMemoryBytes", .integer)
+                t.add(column: "epochsRun", .integer)
+                t.add(column: "bestEpoch", .integer)
+            }
+            try db.create(index: "run_identity", on: "run", columns: ["identity", "status"])
+            try db.create(table: "epoch") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("epoch", .integer).notNull()
+                t.column("loss", .double).notNull()
+                // The validation metric at this epoch, when the host evaluated it.
+                t.column("metric", .text)
+                t.column("value", .double)
+                t.column("seconds", .double).notNull()
+                t.primaryKey(["runId", "epoch"])
+            }
+        }
         return migrator
     }
 
@@ -108,9 +147,10 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Stores a run and its metrics together, or neither.
+    /// Stores a run with its metrics, per-user values and learning curve together, or none of them.
     @discardableResult
-    public func insert(_ run: RunRecord, metrics: [MetricRecord], perUser: [PerUserRecord] = []) throws -> RunRecord {
+    public func insert(_ run: RunRecord, metrics: [MetricRecord], perUser: [PerUserRecord] = [],
+                       epochs: [EpochRecord] = []) throws -> RunRecord {
         try pool.write { db in
             var record = run
             try record.insert(db)
@@ -122,8 +162,68 @@ public final class Ledger: Sendable {
                 values.runId = record.id!
                 try values.insert(db)
             }
+            for var epoch in epochs {
+                epoch.runId = record.id!
+                try epoch.insert(db)
+            }
             return record
         }
+    }
+
+    /// The newest successful run with this identity, from any execution: what `recbench run`
+    /// reuses instead of computing the same result again.
+    public func finishedRun(identity: String) throws -> RunRecord? {
+        guard !identity.isEmpty else { return nil }
+        return try pool.read { db in
+            try RunRecord.filter(Column("identity") == identity && Column("status") == "ok").order(Column("id").desc).fetchOne(db)
+        }
+    }
+
+    /// Copies a finished run, with its metrics, per-user values and curve, into another execution,
+    /// in one transaction; the copy records where it came from.
+    @discardableResult
+    public func reuse(_ source: RunRecord, in experimentID: Int64, position: Int, label: String,
+                      point: Int, selected: Bool) throws -> RunRecord {
+        try pool.write { db in
+            var copy = source
+            copy.id = nil
+            copy.experimentId = experimentID
+            copy.position = position
+            copy.label = label
+            copy.point = point
+            copy.selected = selected
+            copy.reusedFromRunId = source.reusedFromRunId ?? source.id
+            try copy.insert(db)
+            let id = copy.id!
+            for table in ["metric", "perUserMetric", "epoch"] {
+                let columns = try db.columns(in: table).map(\.name).filter { $0 != "runId" }
+                let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
+                try db.execute(sql: "INSERT INTO \(table) (runId, \(list)) SELECT ?, \(list) FROM \(table) WHERE runId = ?",
+                               arguments: [id, source.id])
+            }
+            return copy
+        }
+    }
+
+    /// Marks which runs of an execution the search selected.
+    public func setSelected(runIDs: [Int64], selected: Bool) throws {
+        try pool.write { db in
+            for id in runIDs {
+                try db.execute(sql: "UPDATE run SET selected = ? WHERE id = ?", arguments: [selected, id])
+            }
+        }
+    }
+
+    /// A run's learning curve, by epoch.
+    public func epochs(runID: Int64) throws -> [EpochRecord] {
+        try pool.read { db in
+            try EpochRecord.filter(Column("runId") == runID).order(Column("epoch")).fetchAll(db)
+        }
+    }
+
+    /// `PRAGMA integrity_check`: "ok" for a sound database file.
+    public func integrityCheck() throws -> String {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
     }
 
     /// Per-user values of one metric in one run, if stored.

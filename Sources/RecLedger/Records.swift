@@ -94,6 +94,23 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var trainCount: Int = 0
     public var testCount: Int = 0
 
+    // Since v4.
+    /// SHA-256 over the canonical description of everything that determines the result: dataset
+    /// and split fingerprints, fold, plugin name, version and binary hash, canonical parameters,
+    /// seed, evaluation settings and metric definition versions. Equal identity, equal numbers.
+    public var identity: String = ""
+    /// Set when this execution reused a finished run with the same identity.
+    public var reusedFromRunId: Int64?
+    /// The parameter point of the model's search (0 when it has none).
+    public var point: Int = 0
+    /// Whether this run's parameters are the ones the search selected (always true without a search).
+    public var selected: Bool = true
+    public var loadSeconds: Double?
+    public var peakMemoryBytes: Int64?
+    /// For models that train in epochs: how many ran, and which one was kept.
+    public var epochsRun: Int?
+    public var bestEpoch: Int?
+
     public init(
         experimentId: Int64, position: Int, label: String, plugin: String, pluginVersion: String,
         pluginPath: String, pluginSHA256: String, params: String, paramsHash: String, seed: Int64,
@@ -168,4 +185,27 @@ public struct PerUserRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
 
     public var userIDs: [Int32] { users.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) } }
     public var userValues: [Double] { values.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) } }
+}
+
+/// One epoch of a run's learning curve.
+public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "epoch"
+    public var runId: Int64
+    public var epoch: Int
+    /// The plugin's mean training loss over the epoch.
+    public var loss: Double
+    /// The validation metric ("ndcg@10") and its value, at epochs where the host evaluated.
+    public var metric: String?
+    public var value: Double?
+    /// Wall seconds since fit began, at the end of this epoch.
+    public var seconds: Double
+
+    public init(runId: Int64 = 0, epoch: Int, loss: Double, metric: String? = nil, value: Double? = nil, seconds: Double) {
+        self.runId = runId
+        self.epoch = epoch
+        self.loss = loss
+        self.metric = metric
+        self.value = value
+        self.seconds = seconds
+    }
 }

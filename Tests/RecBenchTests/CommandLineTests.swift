@@ -178,8 +178,8 @@ import Testing
             ["plan", file, "--ledger", ledger],
             environment: ["RECBENCH_DATA_DIR": TestSupport.dataDirectory!, "RECBENCH_PLUGIN_PATH": plugins.path])
         #expect(plan.status == 0, "\(plan.stderr)")
-        #expect(plan.stdout.contains("runs        4 models × 1 fold = 4"))
-        #expect(plan.stdout.contains("holds 3 of these 4 runs with the same parameters, seed and split"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("runs        4 models × 1 fold = 4 runs"))
+        #expect(plan.stdout.contains("holds 3 of these 4 runs (same data, split, plugin binary, parameters, seed and evaluation)"), "\(plan.stdout)")
         #expect(plan.stdout.contains("m = 10.0") && plan.stdout.contains("weighting = \"count\"*"))
         #expect(plan.stdout.contains("80000 train / 20000 test"))
 

@@ -156,6 +156,44 @@ typedef struct rb_rating_v1 {
                        float *out, char *err, size_t err_cap);
 } rb_rating_v1;
 
+/* ---------------------------------------------------------------------------------------------
+ * Extension "rb_epochs_v1": models that train in epochs (BPR, iALS, LightGCN, ...).
+ *
+ * Before fit, the host may install an epoch host on the model with set_epoch_host. During that
+ * fit the plugin then, at the end of every epoch (numbered from 1):
+ *   1. calls will_evaluate(ctx, epoch); when it returns non-zero, brings any cached scoring state
+ *      (e.g. propagated embeddings) up to date, because the host is about to call score();
+ *   2. calls epoch_end(ctx, epoch, loss) with the epoch's mean training loss. Inside this call the
+ *      host may call score() on the same model, on the same thread (re-entrantly). The answer:
+ *        RB_EPOCH_CONTINUE   go on training;
+ *        RB_EPOCH_CHECKPOINT go on, after copying the current parameters aside as the best so far;
+ *        RB_EPOCH_STOP       stop now: restore the parameters last copied aside (if any) and
+ *                            return RB_OK from fit.
+ * When fit returns (after its last epoch or a STOP), the parameters in effect must be those last
+ * copied aside, if any were: the fitted model is the best epoch the host saw.
+ * This is how the host runs early stopping on a validation metric and keeps the best epoch while
+ * owning the metric itself. The epoch host pointer stays valid until that fit returns; the host
+ * clears it with set_epoch_host(model, NULL) afterwards.
+ * ------------------------------------------------------------------------------------------- */
+#define RB_EXT_EPOCHS_V1 "rb_epochs_v1"
+
+#define RB_EPOCH_CONTINUE 0
+#define RB_EPOCH_CHECKPOINT 1
+#define RB_EPOCH_STOP 2
+
+typedef struct rb_epoch_host_v1 {
+    uint32_t struct_size; /* sizeof(rb_epoch_host_v1) as the host knows it */
+    void *ctx;
+    int32_t (*will_evaluate)(void *ctx, int64_t epoch);
+    int32_t (*epoch_end)(void *ctx, int64_t epoch, double loss);
+} rb_epoch_host_v1;
+
+typedef struct rb_epochs_v1 {
+    uint32_t struct_size; /* sizeof(rb_epochs_v1) */
+    /* Installs (or, with NULL, removes) the epoch host for the model's next fit. */
+    int32_t (*set_epoch_host)(void *model, const rb_epoch_host_v1 *host, char *err, size_t err_cap);
+} rb_epochs_v1;
+
 #ifdef __cplusplus
 }
 #endif
