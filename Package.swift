@@ -31,6 +31,15 @@ let plugins = [
     plugin("KNNWithMeans"),
     plugin("KNNWithZScore"),
     plugin("KNNBaseline"),
+    // Top-N ranking models (implicit feedback).
+    plugin("ItemKNN"),
+    plugin("UserKNN"),
+    plugin("P3alpha"),
+    plugin("RP3beta"),
+    plugin("SLIM"),
+    plugin("EASE"),
+    plugin("PureSVD"),
+    plugin("iALS"),
 ]
 
 let package = Package(
@@ -67,7 +76,7 @@ let package = Package(
         ),
 
         .testTarget(name: "RecTOMLTests", dependencies: ["RecTOML"]),
-        .testTarget(name: "RecMathTests", dependencies: ["RecMath"]),
+        .testTarget(name: "RecMathTests", dependencies: ["RecMath", "RecKit"]),
         .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval"]),
         .testTarget(
