@@ -84,7 +84,7 @@ let package = Package(
             dependencies: ["RecLedger", "RecReport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Loads built plugins (Tests/Fixtures, examples/) and drives the built `recbench` executable.
-        .testTarget(name: "RecBenchTests", dependencies: ["RecBench", "RecKit", "RecData"]),
+        .testTarget(name: "RecBenchTests", dependencies: ["RecBench", "RecKit", "RecData", "RecLedger"]),
         // Each in-tree plugin tested through the real C boundary (its .so), never linked in directly.
         .testTarget(name: "PluginTests", dependencies: ["RecKit", "RecMath"]),
     ] + plugins.map(\.1)

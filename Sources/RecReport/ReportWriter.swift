@@ -1,16 +1,25 @@
 import Foundation
 import RecLedger
 
-/// Writes `reports/<experiment>/`: README.md (tables, setup, provenance), metrics.csv, and a
-/// gnuplot bar chart (chart.gp, chart.svg, chart.png).
+/// Writes `reports/<experiment>/`: README.md (tables, charts, setup, provenance), results.csv
+/// and metrics.csv, table.tex, a self-contained index.html, and the gnuplot charts (each as
+/// `<stem>.gp`, `<stem>.svg`, `<stem>.png`).
 ///
 /// Files are first written to a scratch folder beside the target and moved into place only when
-/// every one of them (the chart included) was produced, so a failure leaves the old report intact.
+/// every one of them (the charts included) was produced, so a failure leaves the old report
+/// intact. Chart files of an earlier report that this one no longer draws are removed; other
+/// files in the folder are left alone.
 public struct ReportWriter {
     public var gnuplot: String
 
     public init(gnuplot: String = "gnuplot") { self.gnuplot = gnuplot }
 
+    /// The files of a report, in the order `write` returns them.
+    public static func fileNames(charts stems: [String]) -> [String] {
+        ["README.md", "metrics.csv", "results.csv", "table.tex", "index.html"] + stems.flatMap { ["\($0).gp", "\($0).svg", "\($0).png"] }
+    }
+
+    @discardableResult
     public func write(_ report: ExperimentReport, to folder: URL, command: String) throws -> [URL] {
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: folder.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -20,19 +29,31 @@ public struct ReportWriter {
         try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? fileManager.removeItem(at: scratch) }
 
-        let files: [(String, String)] = [
-            ("README.md", MarkdownReport(report: report, command: command).render()),
-            ("metrics.csv", csv(report)),
-            ("chart.gp", BarChart(report: report).script()),
+        let charts = reportCharts(report)
+        let significance = Significance(report: report)
+        let results = ResultsTable(report: report, significance: significance)
+        var files: [(String, String)] = [
+            ("README.md", MarkdownReport(report: report, command: command, charts: charts, significance: significance).render()),
+            ("metrics.csv", ResultsCSV.metrics(report)),
+            ("results.csv", ResultsCSV.results(report)),
+            ("table.tex", LaTeXTable(report: report, table: results, command: command).render()),
         ]
+        files += charts.map { ("\($0.stem).gp", $0.script) }
         for (name, text) in files {
             try Data(text.utf8).write(to: scratch.appendingPathComponent(name))
         }
-        try runGnuplot(in: scratch)
+        var svgs: [String: String] = [:]
+        for chart in charts {
+            try runGnuplot(script: "\(chart.stem).gp", in: scratch)
+            let name = "\(chart.stem).svg"
+            svgs[name] = String(decoding: try Data(contentsOf: scratch.appendingPathComponent(name)), as: UTF8.self)
+        }
+        let html = HTMLReport(report: report, command: command, charts: charts, significance: significance, svgs: svgs).render()
+        try Data(html.utf8).write(to: scratch.appendingPathComponent("index.html"))
 
         try fileManager.createDirectory(at: folder, withIntermediateDirectories: true)
         var written: [URL] = []
-        for name in ["README.md", "metrics.csv", "chart.gp", "chart.svg", "chart.png"] {
+        for name in Self.fileNames(charts: charts.map(\.stem)) {
             let target = folder.appendingPathComponent(name)
             // rename(2) replaces the old file atomically (same file system: the scratch folder is a sibling).
             guard rename(scratch.appendingPathComponent(name).path, target.path) == 0 else {
@@ -40,33 +61,17 @@ public struct ReportWriter {
             }
             written.append(target)
         }
+        let drawn = Set(charts.map(\.stem))
+        for stem in allChartStems where !drawn.contains(stem) {
+            for suffix in ["gp", "svg", "png"] { try? fileManager.removeItem(at: folder.appendingPathComponent("\(stem).\(suffix)")) }
+        }
         return written
     }
 
-    func csv(_ report: ExperimentReport) -> String {
-        var lines = ["model,plugin,plugin_version,fold,status,metric,cutoff,protocol,definition_version,value"]
-        for run in report.runs {
-            let head = [run.label, run.plugin, run.pluginVersion, String(run.fold + 1), run.status]
-            let records = report.metrics[run.id!] ?? []
-            if records.isEmpty { lines.append((head + ["", "", "", "", ""]).map(csvField).joined(separator: ",")) }
-            for record in records.sorted(by: { ($0.metric, $0.cutoff) < ($1.metric, $1.cutoff) }) {
-                lines.append((head + [record.metric, String(record.cutoff), record.evaluationProtocol,
-                                      String(record.definitionVersion), String(format: "%.6f", record.value)])
-                    .map(csvField).joined(separator: ","))
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
-            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-    }
-
-    private func runGnuplot(in folder: URL) throws {
+    private func runGnuplot(script: String, in folder: URL) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [gnuplot, "chart.gp"]
+        process.arguments = [gnuplot, script]
         process.currentDirectoryURL = folder
         let errors = Pipe()
         process.standardError = errors
@@ -82,7 +87,7 @@ public struct ReportWriter {
             if process.terminationStatus == 127 {
                 throw ReportError("gnuplot is not installed; install it with `apt-get install gnuplot-nox` (or libgnuplot-iostream-dev)")
             }
-            throw ReportError("gnuplot failed on chart.gp (exit \(process.terminationStatus)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
+            throw ReportError("gnuplot failed on \(script) (exit \(process.terminationStatus)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
     }
 }

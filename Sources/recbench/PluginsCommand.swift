@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RecBench
 import RecKit
+import RecReport
 
 extension Recbench {
     struct Plugins: ParsableCommand {
@@ -21,12 +22,46 @@ extension Recbench {
             static let configuration = CommandConfiguration(
                 abstract: "List plugins with version, capabilities and where each was found (the default).")
 
+            @Flag(help: "Print the plugins, skipped files and search path as JSON (and nothing else) on standard output.")
+            var json = false
+
             @OptionGroup var common: CommonOptions
+
+            struct Listing: Encodable {
+                struct Plugin: Encodable {
+                    var name: String
+                    var path: String
+                    var manifest: PluginManifest
+                }
+                struct Skipped: Encodable {
+                    var path: String
+                    var reason: String
+                }
+                struct Directory: Encodable {
+                    var directory: String
+                    var origin: String
+                }
+                var plugins: [Plugin]
+                var skipped: [Skipped]
+                var searchPath: [Directory]
+            }
 
             func run() throws {
                 let console = Console()
                 let searchPath = PluginSearchPath.standard(pluginDirectories: common.pluginDirectories)
                 let registry = common.registry(console: console)
+                if json {
+                    let listing = Listing(
+                        plugins: registry.plugins.map { .init(name: $0.name, path: $0.path, manifest: $0.manifest) },
+                        skipped: registry.problems.map { .init(path: $0.path, reason: $0.reason) },
+                        searchPath: searchPath.entries.map { .init(directory: $0.directory, origin: $0.origin) })
+                    do {
+                        print(try stableJSON(listing))
+                    } catch {
+                        throw fail(error)
+                    }
+                    return
+                }
                 if registry.plugins.isEmpty {
                     print("No plugins found.")
                 } else {
@@ -57,12 +92,28 @@ extension Recbench {
             @Argument(help: ArgumentHelp("The plugin name, as `recbench plugins` lists it.", valueName: "name"))
             var name: String
 
+            @Flag(help: "Print the plugin's file and manifest as JSON (and nothing else) on standard output.")
+            var json = false
+
             @OptionGroup var common: CommonOptions
+
+            struct Shown: Encodable {
+                var path: String
+                var manifest: PluginManifest
+            }
 
             func run() throws {
                 let registry = common.registry(console: Console())
                 guard let plugin = registry.plugin(named: name) else {
                     throw fail(PluginError(registry.missingPluginMessage(name)))
+                }
+                if json {
+                    do {
+                        print(try stableJSON(Shown(path: plugin.path, manifest: plugin.manifest)))
+                    } catch {
+                        throw fail(error)
+                    }
+                    return
                 }
                 let manifest = plugin.manifest
                 print("\(manifest.name) \(manifest.version) (contract \(manifest.contract))")

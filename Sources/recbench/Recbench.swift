@@ -28,7 +28,7 @@ struct Recbench: ParsableCommand {
               recbench run experiments/quickstart.toml
             """,
         version: ExperimentRunner.hostVersion,
-        subcommands: [Run.self, PlanCommand.self, Report.self, ListCommand.self, Plugins.self, DataCommand.self, WorkerCommand.self]
+        subcommands: [Run.self, PlanCommand.self, Report.self, CompareCommand.self, ListCommand.self, Plugins.self, DataCommand.self, WorkerCommand.self]
     )
 }
 
@@ -153,23 +153,41 @@ extension Recbench {
             abstract: "Regenerate an experiment's report from the ledger.",
             discussion: """
                 Reads the latest finished execution of the named experiment from the ledger and writes \
-                <reports-dir>/<name>/: README.md (results table, setup, fingerprints, runs, the \
-                experiment file), metrics.csv, and a gnuplot bar chart (chart.gp, chart.svg, chart.png). \
-                The same ledger always gives byte-identical files.
+                <reports-dir>/<name>/: README.md (results table, significance, reproduction checks, \
+                search, setup, fingerprints, models, the experiment file), results.csv (every run and \
+                metric), metrics.csv, table.tex (booktabs), a self-contained index.html, and gnuplot \
+                charts, each as .gp, .svg and .png: chart (a bar panel per metric), chart-cutoffs \
+                (metric@K), chart-time (accuracy against fit time), chart-users (per-user box plots) and \
+                chart-learning (loss and validation metric per epoch), each when the data allows. The \
+                same ledger always gives byte-identical files.
 
-                Example:
+                Examples:
                   recbench report quickstart
+                  recbench report quickstart --json
                 """)
 
         @Argument(help: ArgumentHelp("The experiment name (the name key of its [experiment] table).", valueName: "name"))
         var name: String
 
+        @Flag(help: "Print a JSON summary (folder, files, each model's values) and nothing else on standard output.")
+        var json = false
+
         @OptionGroup var common: CommonOptions
 
         func run() throws {
             do {
-                let folder = try writeReport(name: name, common: common)
-                print("\(folder)/README.md")
+                guard json else {
+                    let folder = try writeReport(name: name, common: common)
+                    print("\(folder)/README.md")
+                    return
+                }
+                guard FileManager.default.fileExists(atPath: common.ledgerPath) else {
+                    throw ReportError("no ledger at \(common.ledgerPath); run an experiment first (recbench run FILE) or pass --ledger FILE")
+                }
+                let report = try ExperimentReport.load(experiment: name, from: Ledger(path: common.ledgerPath))
+                let folder = URL(fileURLWithPath: common.reportsDirectory).appendingPathComponent(name)
+                let files = try ReportWriter().write(report, to: folder, command: "recbench report \(name)")
+                print(try stableJSON(ReportSummary(report: report, folder: folder.relativePath, files: files.map(\.lastPathComponent))))
             } catch {
                 throw fail(error)
             }
