@@ -262,6 +262,7 @@ public struct ExperimentRunner {
         let total = models.reduce(0) { $0 + $1.points.count * $1.seeds(in: file).count } * folds.count
         var runs: [RunRecord] = []
         var reused = 0
+        let started = Date()
         for (position, model) in models.enumerated() {
             for seed in model.seeds(in: file) {
                 for fold in folds {
@@ -273,7 +274,8 @@ public struct ExperimentRunner {
                         if folds.count > 1 { where_.append("fold \(fold.index + 1)/\(folds.count)") }
                         if model.seeds(in: file).count > 1 { where_.append("seed \(seed)") }
                         if model.points.count > 1 { where_.append("point \(point + 1)/\(model.points.count) \(Self.pointSummary(job.parameters, model))") }
-                        console.info("[\(runs.count + 1)/\(total)] \(model.spec.label)" + (where_.isEmpty ? "" : " " + where_.joined(separator: ", ")))
+                        console.info("[\(runs.count + 1)/\(total)] \(model.spec.label)" + (where_.isEmpty ? "" : " " + where_.joined(separator: ", "))
+                            + Self.eta(started: started, done: runs.count, total: total))
                         let identity = Self.identity(job, foldIndex: fold.index, foldFingerprint: fold.fingerprint, file: file,
                                                     datasetFingerprint: datasetFingerprint)
                         let record: RunRecord
@@ -323,6 +325,17 @@ public struct ExperimentRunner {
         if let at = runs.firstIndex(where: { $0.id == group[best.index].run.id }) { runs[at].selected = true }
         console.info(String(format: "  selected point %d of %d by validation %@ = %.4f: %@", group[best.index].run.point + 1, group.count,
                             key.description, best.value, Self.pointSummary(model.points[group[best.index].run.point], model)))
+    }
+
+    /// "  (elapsed 1m05s, about 2m10s left)": a rough estimate from the mean time per run so far.
+    static func eta(started: Date, done: Int, total: Int) -> String {
+        guard done > 0 else { return "" }
+        let elapsed = Date().timeIntervalSince(started)
+        func clock(_ seconds: Double) -> String {
+            let s = Int(seconds.rounded())
+            return s >= 60 ? "\(s / 60)m\(String(format: "%02d", s % 60))s" : "\(s)s"
+        }
+        return "  (elapsed \(clock(elapsed)), about \(clock(elapsed / Double(done) * Double(total - done))) left)"
     }
 
     /// "factors=64, reg=0.01": the searched parameters of a point.
