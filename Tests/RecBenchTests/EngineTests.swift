@@ -2,6 +2,7 @@ import Foundation
 import RecKit
 import RecLedger
 import RecMath
+import RecBench
 import Testing
 
 /// The experiment engine beyond one run per model: the epoch contract and early stopping, seeds,
@@ -222,6 +223,70 @@ import Testing
             for run in try ledger.runs(experimentID: execution.id) {
                 #expect(try !ledger.metrics(runID: run.id!).isEmpty)
             }
+        }
+    }
+}
+
+/// Random search draws: deterministic given the seed, inside their ranges, log-uniform where asked.
+@Suite struct RandomSearchTests {
+    static let file = """
+        [experiment]
+        name = "random"
+        [dataset]
+        name = "ml-100k"
+        [split]
+        method = "user-holdout"
+        test_fraction = 0.2
+        [split.validation]
+        method = "user-holdout"
+        test_fraction = 0.1
+        [evaluation]
+        cutoffs = [10]
+        [[models]]
+        plugin = "Popularity"
+        [models.random]
+        draws = 400
+        seed = 9
+        rate = { min = 0.001, max = 10.0, log = true }
+        factors = { min = 8, max = 64, integer = true }
+        weighting = ["count", "value"]
+        """
+
+    @Test func drawsAreSeededBoundedAndLogUniform() throws {
+        let spec = try ExperimentFile.parse(Self.file, path: "random.toml").models[0]
+        let points = spec.points
+        #expect(points.count == 400)
+        func canonical(_ points: [[String: ParameterValue]]) -> [String] {
+            points.map { point in point.keys.sorted().map { "\($0)=\(point[$0]!)" }.joined(separator: ",") }
+        }
+        #expect(canonical(points) == canonical(spec.points), "the same seed must give the same draws")
+        var rates: [Double] = [], factors: [Int64] = [], counts = 0
+        for point in points {
+            guard case .float(let rate)? = point["rate"], case .int(let k)? = point["factors"], case .string(let w)? = point["weighting"] else {
+                Issue.record("a draw lacks a parameter: \(point)")
+                return
+            }
+            rates.append(rate)
+            factors.append(k)
+            if w == "count" { counts += 1 }
+        }
+        #expect(rates.allSatisfy { $0 >= 0.001 && $0 <= 10 })
+        #expect(factors.allSatisfy { $0 >= 8 && $0 <= 64 })
+        // Log-uniform over four decades: about a quarter of the draws in each decade, so far more
+        // below 1 than a uniform draw on [0.001, 10] would give (which puts 90% above 1).
+        let belowOne = rates.filter { $0 < 1 }.count
+        #expect(belowOne > 250 && belowOne < 350, "\(belowOne) of 400 log-uniform draws below 1 (expected ≈ 300)")
+        #expect(counts > 150 && counts < 250, "\(counts) of 400 choices were \"count\" (expected ≈ 200)")
+        let other = Self.file.replacingOccurrences(of: "seed = 9", with: "seed = 10")
+        #expect(canonical(try ExperimentFile.parse(other, path: "random.toml").models[0].points) != canonical(points))
+    }
+
+    @Test func aBadRangeIsLocated() throws {
+        let bad = Self.file.replacingOccurrences(of: "min = 0.001, max = 10.0, log = true", with: "min = 0.0, max = 10.0, log = true")
+        #expect {
+            _ = try ExperimentFile.parse(bad, path: "random.toml")
+        } throws: { error in
+            "\(error)".hasPrefix("random.toml:18:8: the range of \"rate\" needs min < max and min > 0 (log scale)")
         }
     }
 }
