@@ -57,6 +57,16 @@ public struct DelimitedFormat: Sendable, Hashable {
 /// header (or, without a header, as the first row).
 public enum DelimitedReader {
     /// Reads `path`; the dataset is named `name`, else after the file ("ratings.csv" → "ratings").
+    /// With `badRows`, malformed rows are skipped and recorded there instead of stopping the read.
+    public static func load(
+        file path: String, mapping: ColumnMapping, format: DelimitedFormat = .csv, name: String? = nil, badRows: BadRowLog?
+    ) throws -> Dataset {
+        try BadRowLog.$current.withValue(badRows ?? BadRowLog.current) {
+            try load(file: path, mapping: mapping, format: format, name: name)
+        }
+    }
+
+    /// Reads `path`; the dataset is named `name`, else after the file ("ratings.csv" → "ratings").
     public static func load(file path: String, mapping: ColumnMapping, format: DelimitedFormat = .csv, name: String? = nil) throws -> Dataset {
         guard let layout = TextLayout(delimiter: format.delimiter, quoting: format.quoting) else {
             throw DataFileError(file: path, field: "delimiter",
@@ -131,10 +141,15 @@ struct InteractionColumns {
 enum InteractionFile {
     /// Reads every row of `path` into `table` and returns the file's SHA-256. `columns` is called
     /// once, with the header (nil without one) and the number of fields every row must have.
+    /// `accept`, if given, sees each parsed row (provisional user and item ids) before it is kept
+    /// and may reject it by throwing (after both ids are interned: reject only rows whose ids an
+    /// accepted row also has, such as a repeated pair). Under `BadRowLog.reading`, a rejected or malformed row is
+    /// recorded and skipped whole: its ids are checked before any of them is interned.
     static func read(
         path: String, layout: TextLayout, header hasHeader: Bool, fieldCount fixedCount: Int? = nil,
         into table: inout InteractionTable,
-        columns: (_ header: HeaderRow?, _ fieldCount: Int) throws -> InteractionColumns
+        columns: (_ header: HeaderRow?, _ fieldCount: Int) throws -> InteractionColumns,
+        accept: ((_ user: Int32, _ item: Int32, _ record: Record) throws -> Void)? = nil
     ) throws -> String {
         table.reserve(table.count + DelimitedText.estimatedRecordCount(in: path))
         let reader = try RecordReader(path: path, layout: layout)
@@ -152,23 +167,36 @@ enum InteractionFile {
         let maximum = c.ratingRange?.upperBound ?? .greatestFiniteMagnitude
         let (userLabel, itemLabel, ratingLabel, timestampLabel) = c.labels
         var rows = 0
+        let badRows = reader.badRows, skippedBefore = badRows?.count ?? 0
         var pending: Record? = hasHeader ? nil : first
         while let record = try pending ?? reader.next() {
             pending = nil
-            if let header { try header.rejectRepeat(record) }
-            guard record.count == fieldCount else {
-                throw record.error(nil, "expected \(fieldCount) fields, found \(record.count)\(record.count < fieldCount ? " (truncated line?)" : "")\(describeSeparator(layout))")
+            do {
+                if let header { try header.rejectRepeat(record) }
+                guard record.count == fieldCount else {
+                    throw record.error(nil, "expected \(fieldCount) fields, found \(record.count)\(record.count < fieldCount ? " (truncated line?)" : "")\(describeSeparator(layout))")
+                }
+                // Rating and timestamp first: they intern nothing.
+                let rating = ratingColumn < 0 ? 1 : try record.rating(ratingColumn, field: ratingLabel, minimum: minimum, maximum: maximum)
+                let timestamp = timestampColumn < 0 ? 0 : try record.timestamp(timestampColumn, field: timestampLabel)
+                if badRows != nil, let problem = table.itemIDs.problem(record.bytes(itemColumn)) {
+                    // Checked before the user is interned, so a skipped row adds no user.
+                    throw record.error(itemLabel, problem.message(record.display(itemColumn)))
+                }
+                let user = try record.id(userColumn, field: userLabel, into: &table.userIDs)
+                let item = try record.id(itemColumn, field: itemLabel, into: &table.itemIDs)
+                if let accept { try accept(user, item, record) }
+                table.append(user: user, item: item, rating: rating, timestamp: timestamp)
+                rows += 1
+            } catch let error as DataFileError where badRows != nil {
+                badRows!.record(error)
             }
-            let user = try record.id(userColumn, field: userLabel, into: &table.userIDs)
-            let item = try record.id(itemColumn, field: itemLabel, into: &table.itemIDs)
-            let rating = ratingColumn < 0 ? 1 : try record.rating(ratingColumn, field: ratingLabel, minimum: minimum, maximum: maximum)
-            let timestamp = timestampColumn < 0 ? 0 : try record.timestamp(timestampColumn, field: timestampLabel)
-            table.append(user: user, item: item, rating: rating, timestamp: timestamp)
-            rows += 1
         }
         let sha = try reader.finish()
         if rows == 0 {
-            throw DataFileError(file: path, message: "the file has a header but no interactions")
+            let skipped = (badRows?.count ?? 0) - skippedBefore
+            throw DataFileError(file: path, message: skipped > 0 ? "every interaction row was bad (\(skipped) skipped)"
+                                : "the file has a header but no interactions")
         }
         return sha
     }

@@ -456,10 +456,12 @@ struct MovieLens100KRealDataTests {
         #expect(dataset.timestamps.min() == 874_724_710)
         #expect(dataset.timestamps.max() == 893_286_638)
         // SOURCE.md: sha256 of u.data and u.item.
-        #expect(dataset.sourceFiles.map { $0.name } == ["u.data", "u.item"])
+        // u.user is read too (demographics); its sha256 is in SOURCE.md as well.
+        #expect(dataset.sourceFiles.map { $0.name } == ["u.data", "u.item", "u.user"])
         #expect(dataset.sourceFiles.map { $0.sha256 } == [
             "06416e597f82b7342361e41163890c81036900f418ad91315590814211dca490",
             "553841ebc7de3a0fd0d6b62a204ea30c1e651aacfb2814c7a6584ac52f2c5701",
+            "f120e114da2e8cf314fd28f99417c94ae9ddf1cb6db8ce0e4b5995d40e90e62c",
         ])
     }
 
