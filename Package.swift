@@ -40,6 +40,7 @@ let plugins = [
     plugin("EASE"),
     plugin("PureSVD"),
     plugin("iALS"),
+    plugin("ContentBased"),
 ]
 
 let package = Package(
@@ -77,7 +78,7 @@ let package = Package(
 
         .testTarget(name: "RecTOMLTests", dependencies: ["RecTOML"]),
         .testTarget(name: "RecMathTests", dependencies: ["RecMath", "RecKit"]),
-        .testTarget(name: "RecDataTests", dependencies: ["RecData"]),
+        .testTarget(name: "RecDataTests", dependencies: ["RecData", "RecMath"]),
         .testTarget(name: "RecEvalTests", dependencies: ["RecEval"]),
         .testTarget(
             name: "RecLedgerTests",

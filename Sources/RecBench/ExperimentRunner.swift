@@ -99,6 +99,8 @@ public struct ExperimentRunner {
         var ratingMetrics: [RatingMetric] = []
         /// Item genres, for intra-list diversity (nil when the dataset has none).
         var itemGenres: [[String]]?
+        /// Item side information for plugins that ask for it (nil when the dataset has none).
+        var itemFeatures: ItemFeatures?
     }
 
     /// A loaded dataset and the split it ships with, if any.
@@ -205,6 +207,7 @@ public struct ExperimentRunner {
             }
             fold.itemGenres = dataset.itemGenres.contains { !$0.isEmpty } ? dataset.itemGenres : nil
         }
+        fold.itemFeatures = ItemFeatures.build(from: dataset)
         return fold
     }
 
@@ -436,6 +439,10 @@ public struct ExperimentRunner {
         let train = fold.train
         do {
             let instance = try model.plugin.makeModel(model.points[point])
+            // Side information goes only to plugins that offer rb_item_features_v1.
+            if instance.usesItemFeatures, let features = fold.itemFeatures {
+                try features.matrix.withView { try instance.setItemFeatures($0, names: features.names) }
+            }
             let fitStart = Date()
             let watch = EpochWatch(model.spec.earlyStopping)
             let observer = instance.trainsInEpochs ? epochObserver(watch, instance: instance, fold: fold, label: model.spec.label) : nil
@@ -617,7 +624,30 @@ public struct ExperimentRunner {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// CPU model, core count and OS, recorded with every experiment.
+    /// The git commit of the source tree the executable was built in (`.build/<config>/recbench`
+    /// sits two folders below it), with "+dirty" for uncommitted changes; "unknown" outside a checkout.
+    static func gitCommit() -> String {
+        guard let executable = PluginSearchPath.executableDirectory() else { return "unknown" }
+        let root = URL(fileURLWithPath: executable).deletingLastPathComponent().deletingLastPathComponent().path
+        func git(_ arguments: [String]) -> String? {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["git", "-C", root] + arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            guard (try? process.run()) != nil else { return nil }
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { return nil }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let commit = git(["rev-parse", "HEAD"]), !commit.isEmpty else { return "unknown" }
+        let dirty = git(["status", "--porcelain", "--untracked-files=no"]).map { !$0.isEmpty } ?? false
+        return commit + (dirty ? "+dirty" : "")
+    }
+
+    /// CPU model, core count, OS and source commit, recorded with every experiment.
     static func environment() -> [String: Any] {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let cpu = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
@@ -626,6 +656,6 @@ public struct ExperimentRunner {
         let os = release.split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
             .map { String($0.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
             ?? ProcessInfo.processInfo.operatingSystemVersionString
-        return ["cpu": cpu, "cores": ProcessInfo.processInfo.activeProcessorCount, "os": os]
+        return ["cpu": cpu, "cores": ProcessInfo.processInfo.activeProcessorCount, "os": os, "commit": gitCommit()]
     }
 }

@@ -94,6 +94,8 @@ public enum PluginExport {
                     return UnsafeRawPointer(PluginExport.ratingTable)
                 case PluginContract.epochsExtension where PluginBox.from(ctx).trainsInEpochs:
                     return UnsafeRawPointer(PluginExport.epochsTable)
+                case PluginContract.itemFeaturesExtension where PluginBox.from(ctx).usesItemFeatures:
+                    return UnsafeRawPointer(PluginExport.itemFeaturesTable)
                 default:
                     return nil
                 }
@@ -149,6 +151,27 @@ public enum PluginExport {
         return table
     }()
 
+    /// One item-features table serves every ItemFeatureConsumer type.
+    nonisolated(unsafe) private static let itemFeaturesTable: UnsafeMutablePointer<rb_item_features_v1> = {
+        let table = UnsafeMutablePointer<rb_item_features_v1>.allocate(capacity: 1)
+        table.initialize(to: rb_item_features_v1(
+            struct_size: UInt32(MemoryLayout<rb_item_features_v1>.size),
+            set_item_features: { model, features, names, err, cap in
+                PluginExport.status(err, cap) {
+                    let box = try ModelBox.from(model)
+                    guard let consumer = box.model as? any ItemFeatureConsumer else {
+                        throw PluginError("this model does not use item features")
+                    }
+                    guard let features else { throw PluginError("set_item_features was given no matrix") }
+                    let view = try CSRView(features.pointee)
+                    guard view.columnCount == 0 || names != nil else { throw PluginError("set_item_features was given no feature names") }
+                    let featureNames = (0..<view.columnCount).map { f in names![f].map { String(cString: $0) } ?? "" }
+                    try consumer.setItemFeatures(view, names: featureNames)
+                }
+            }))
+        return table
+    }()
+
     /// Runs `body`, turning a thrown error into a message in the caller's buffer and `RB_ERROR`.
     private static func status(_ err: UnsafeMutablePointer<CChar>?, _ cap: Int, _ body: () throws -> Void) -> Int32 {
         do {
@@ -198,11 +221,13 @@ private final class PluginBox {
     let factory: (PluginParameters) throws -> any Recommender
     let predictsRatings: Bool
     let trainsInEpochs: Bool
+    let usesItemFeatures: Bool
 
     init<R: Recommender>(_ type: R.Type) {
         name = R.manifest.name
         predictsRatings = type is any RatingPredictor.Type
         trainsInEpochs = type is any EpochCheckpointing.Type
+        usesItemFeatures = type is any ItemFeatureConsumer.Type
         manifestJSON = strdup(R.manifest.jsonString())
         factory = { try R(parameters: $0) }
     }

@@ -134,6 +134,35 @@ public final class PluginModel {
         }
     }
 
+    /// Whether the plugin uses item side information (the `rb_item_features_v1` extension).
+    public var usesItemFeatures: Bool { itemFeaturesTable != nil }
+
+    private var itemFeaturesTable: UnsafePointer<rb_item_features_v1>? {
+        guard let raw = plugin.extensionTable(named: PluginContract.itemFeaturesExtension) else { return nil }
+        let table = raw.assumingMemoryBound(to: rb_item_features_v1.self)
+        guard table.pointee.struct_size >= UInt32(MemoryLayout<rb_item_features_v1>.size), table.pointee.set_item_features != nil else { return nil }
+        return table
+    }
+
+    /// Hands the model its item side information (items × features, and a name per feature) before `fit`.
+    public func setItemFeatures(_ features: CSRView, names: [String]) throws {
+        guard let table = itemFeaturesTable else {
+            throw PluginCallError(plugin: plugin.name, call: "set_item_features", message: "the plugin does not use item features (no rb_item_features_v1 extension)")
+        }
+        precondition(names.count == features.columnCount, "one name per feature column")
+        let cNames = names.map { strdup($0) }
+        defer { cNames.forEach { free($0) } }
+        var error = ErrorBuffer()
+        let status = features.withRaw { raw in
+            cNames.map { $0.map { UnsafePointer<CChar>($0) } }.withUnsafeBufferPointer { namePointers in
+                error.call { table.pointee.set_item_features(handle, raw, namePointers.baseAddress, $0, $1) }
+            }
+        }
+        if status != RB_OK {
+            throw PluginCallError(plugin: plugin.name, call: "set_item_features", message: error.message(orElse: "set_item_features returned status \(status)"))
+        }
+    }
+
     /// Whether the plugin trains in epochs and lets the host watch them (the `rb_epochs_v1` extension).
     public var trainsInEpochs: Bool { epochsTable != nil }
 

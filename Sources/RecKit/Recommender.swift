@@ -154,6 +154,16 @@ public struct FitContext {
     }
 }
 
+/// A model that uses item side information (genres, year, title words, tags). Conforming types
+/// export the `rb_item_features_v1` extension automatically; the host calls this before `fit`
+/// when the dataset has side information.
+public protocol ItemFeatureConsumer: Recommender {
+    /// `features`: items × features (row i = item i, the training matrix's column i); `names[f]`
+    /// names column f ("genre:Comedy", "year:1995", "title:toy", "tag:pixar"). The view is only
+    /// valid during the call: copy what you keep.
+    func setItemFeatures(_ features: CSRView, names: [String]) throws
+}
+
 /// What the host decided at the end of an epoch.
 public enum EpochDecision: Sendable { case proceed, stop }
 
@@ -202,4 +212,5 @@ public protocol RatingPredictor: Recommender {
 extension PluginContract {
     public static let ratingExtension = "rb_rating_v1"
     public static let epochsExtension = "rb_epochs_v1"
+    public static let itemFeaturesExtension = "rb_item_features_v1"
 }

@@ -194,6 +194,27 @@ typedef struct rb_epochs_v1 {
     int32_t (*set_epoch_host)(void *model, const rb_epoch_host_v1 *host, char *err, size_t err_cap);
 } rb_epochs_v1;
 
+
+/* ---------------------------------------------------------------------------------------------
+ * Extension "rb_item_features_v1": side information about items (content-based and hybrid models).
+ *
+ * Before fit, a host that has item side information calls set_item_features once with an
+ * items x features matrix in CSR form: row i is the item with dense id i (the same ids as the
+ * training matrix's columns, n_rows equals its n_cols), values are feature weights (1 for a
+ * present token such as a genre; counts for title words or tags). names[f] names column f,
+ * prefixed by its kind: "genre:Comedy", "year:1995", "decade:1990s", "title:toy", "tag:pixar".
+ * The host owns both; the plugin copies what it keeps. A plugin that offers this extension must
+ * still fit without it (the dataset may have no side information): it then reports an error
+ * saying which features it needs, or falls back to something documented.
+ * ------------------------------------------------------------------------------------------- */
+#define RB_EXT_ITEM_FEATURES_V1 "rb_item_features_v1"
+
+typedef struct rb_item_features_v1 {
+    uint32_t struct_size; /* sizeof(rb_item_features_v1) */
+    int32_t (*set_item_features)(void *model, const rb_csr_v1 *features, const char *const *names,
+                                 char *err, size_t err_cap);
+} rb_item_features_v1;
+
 #ifdef __cplusplus
 }
 #endif
