@@ -70,6 +70,8 @@ public final class iALS: Recommender {
     private var userFactors = FactorMatrix(rows: 0, columns: 0)
     private var itemFactors = FactorMatrix(rows: 0, columns: 0)
     private var fitted = false
+    /// The factors of the best iteration so far, when the host runs early stopping.
+    private var checkpoint: (users: FactorMatrix, items: FactorMatrix)?
 
     public init(parameters: PluginParameters) throws {
         factorCount = try parameters.int("factors")
@@ -96,6 +98,7 @@ public final class iALS: Recommender {
 
     public func fit(_ train: CSRView, context: FitContext) throws {
         fitted = false
+        checkpoint = nil
         let started = Date()
         // The confidence matrix (users × items) and its transpose (items × users).
         var rowIDs = [Int32](repeating: 0, count: train.nonZeroCount)
@@ -131,6 +134,10 @@ public final class iALS: Recommender {
             }
             context.log(String(format: "iteration %d/%d loss %.9g", iteration, iterationCount, loss))
             try context.progress(Double(iteration) / Double(iterationCount), "iteration \(iteration)/\(iterationCount)")
+            // Each iteration is an epoch for the host: it may score the model here (early stopping).
+            // The loss reported is the weighted objective per training interaction.
+            fitted = true
+            if try context.endEpoch(iteration, loss: loss / Double(max(1, train.nonZeroCount))) == .stop { break }
         }
         fitted = true
         context.log(String(format: "iALS: %d users × %d items, %d factors, %d iterations in %.2fs", train.rowCount,
@@ -158,6 +165,17 @@ public final class iALS: Recommender {
             DenseLinearAlgebra.gemm(transposeB: true, m: users.count, n: itemCount, k: stride, a: x.baseAddress!, lda: stride,
                                     b: UnsafePointer(itemFactors.base), ldb: stride, c: scores.baseAddress!, ldc: itemCount)
         }
+    }
+}
+
+/// Early stopping keeps the factors of the best iteration.
+extension iALS: EpochCheckpointing {
+    public func keepCheckpoint() { checkpoint = (userFactors.copy(), itemFactors.copy()) }
+
+    public func restoreCheckpoint() {
+        guard let checkpoint else { return }
+        userFactors = checkpoint.users.copy()
+        itemFactors = checkpoint.items.copy()
     }
 }
 

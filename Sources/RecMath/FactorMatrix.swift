@@ -30,6 +30,13 @@ public final class FactorMatrix {
     @inlinable @inline(__always)
     public func row(_ row: Int) -> UnsafeMutablePointer<Float> { base + row * stride }
 
+    /// An independent matrix with the same entries.
+    public func copy() -> FactorMatrix {
+        let result = FactorMatrix(rows: rows, columns: columns)
+        result.base.update(from: base, count: Swift.max(1, rows * stride))
+        return result
+    }
+
     /// Every entry (padding too) set to zero.
     public func setZero() { base.update(repeating: 0, count: rows * stride) }
 

@@ -128,6 +128,33 @@ struct iALSTests {
         #expect(try run(["seed": .int(7)], seed: 99) == reference)
     }
 
+    @Test("early stopping: checkpoint at iteration 2, stop at 4 → the model is exactly the 2-iteration fit")
+    func epochsKeepTheCheckpointedIteration() throws {
+        let plugin = try PluginHarness.load("iALS")
+        let train = try Self.larger()
+        let users = (0..<30).map(Int32.init)
+        let parameters = try PluginParameters.resolve(["iterations": .int(10), "seed": .int(3)], against: plugin.manifest).parameters
+        let model = try plugin.makeModel(parameters)
+        #expect(model.trainsInEpochs)
+        final class Seen: @unchecked Sendable { var epochs: [Int] = []; var losses: [Double] = [] }
+        let seen = Seen()
+        let observer = PluginModel.EpochObserver(
+            willEvaluate: { _ in true },
+            epochEnded: { epoch, loss in
+                seen.epochs.append(epoch)
+                seen.losses.append(loss)
+                return epoch == 2 ? .checkpoint : (epoch == 4 ? .stop : .proceed)
+            })
+        try train.withView { try model.fit($0, seed: 0, threadCount: 2, epochs: observer) }
+        #expect(seen.epochs == [1, 2, 3, 4])
+        #expect(zip(seen.losses, seen.losses.dropFirst()).allSatisfy { $0.1 <= $0.0 + 1e-9 })
+        let stopped = try PluginHarness.score(model, users: users, itemCount: 20)
+        let twoIterations = try PluginHarness.fit(plugin, ["iterations": .int(2), "seed": .int(3)], train: train).model
+        #expect(stopped == (try PluginHarness.score(twoIterations, users: users, itemCount: 20)))
+        let fourIterations = try PluginHarness.fit(plugin, ["iterations": .int(4), "seed": .int(3)], train: train).model
+        #expect(stopped != (try PluginHarness.score(fourIterations, users: users, itemCount: 20)))
+    }
+
     @Test("negative values with implicit = false, and score errors, are reported")
     func errors() throws {
         let plugin = try PluginHarness.load("iALS")
