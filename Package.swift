@@ -41,6 +41,9 @@ let plugins = [
     plugin("PureSVD"),
     plugin("iALS"),
     plugin("ContentBased"),
+    plugin("BPR"),
+    plugin("LightGCN"),
+    plugin("NGCF"),
 ]
 
 let package = Package(
