@@ -146,6 +146,8 @@ public struct ExperimentFile: Sendable {
         public var random: RandomSearch?
         /// `[models.early_stopping]`.
         public var earlyStopping: EarlyStopping?
+        /// `[models.learning_curve]`.
+        public var learningCurve: LearningCurve?
 
         /// The parameter points to try, in a fixed order: the grid's combinations (first key slowest),
         /// or the random draws, each over the fixed `params`; just `params` without a search.
@@ -196,6 +198,15 @@ public struct ExperimentFile: Sendable {
     public struct EarlyStopping: Sendable {
         public var metric: MetricKey
         public var patience: Int
+        public var every: Int
+    }
+
+    /// A test-set learning curve: every `every` epochs the host scores the **test** part and records
+    /// `metric` with the epoch. It never changes training (no checkpoint, no stopping) — it is how
+    /// the LightGCN and NGCF reference code log their curves, for comparing against such logs; never
+    /// use it to pick an epoch (that is early stopping's job, on validation).
+    public struct LearningCurve: Sendable {
+        public var metric: MetricKey
         public var every: Int
     }
 
@@ -457,6 +468,21 @@ public struct ExperimentFile: Sendable {
                 guard every >= 1 else { throw stopping.error(at: "every", "every must be at least 1") }
                 try stopping.finish()
                 earlyStoppingDrafts.append((models.count, metricName, stopping.error(at: "metric", ""), Int(patience), Int(every)))
+            }
+            if let curveTable = try model.optional("learning_curve", \.tableValue, "a table") {
+                var curve = StrictTable(curveTable, path: path, context: "[models.learning_curve]")
+                let metricName = try curve.required("metric", \.stringValue, "a metric this file evaluates, such as \"recall@20\"")
+                let every = try curve.optional("every", \.integerValue, "a positive integer") ?? 1
+                guard every >= 1 else { throw curve.error(at: "every", "every must be at least 1") }
+                guard !isRating else {
+                    throw curve.error(at: "metric", "a learning curve needs a ranking protocol; this experiment uses \(evaluationProtocol)")
+                }
+                guard earlyStoppingDrafts.last?.model != models.count else {
+                    throw curve.error(at: "metric", "a model takes [models.early_stopping] or [models.learning_curve], not both: early stopping already records its validation metric per epoch")
+                }
+                spec.learningCurve = LearningCurve(metric: try metricKey(metricName, curve.error(at: "metric", ""), "learning_curve metric"),
+                                                   every: Int(every))
+                try curve.finish()
             }
             try model.finish()
             models.append(spec)

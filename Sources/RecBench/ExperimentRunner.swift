@@ -62,6 +62,10 @@ public struct ExperimentRunner {
                 throw ExperimentError(file: file.path, position: spec.position,
                                       message: "model \"\(spec.label)\": plugin \(plugin.name) does not train in epochs, so it cannot stop early; remove [models.early_stopping]")
             }
+            if spec.learningCurve != nil, plugin.extensionTable(named: PluginContract.epochsExtension) == nil {
+                throw ExperimentError(file: file.path, position: spec.position,
+                                      message: "model \"\(spec.label)\": plugin \(plugin.name) does not train in epochs, so it has no learning curve; remove [models.learning_curve]")
+            }
             do {
                 var defaulted: [String] = []
                 let points = try spec.points.map { point in
@@ -373,6 +377,9 @@ public struct ExperimentRunner {
         if let stopping = job.model.spec.earlyStopping {
             parts["earlyStopping"] = "\(stopping.metric.description),patience=\(stopping.patience),every=\(stopping.every)"
         }
+        if let curve = job.model.spec.learningCurve {
+            parts["learningCurve"] = "\(curve.metric.description),every=\(curve.every)"
+        }
         return SHA256.hex(json(parts))
     }
 
@@ -445,7 +452,8 @@ public struct ExperimentRunner {
             }
             let fitStart = Date()
             let watch = EpochWatch(model.spec.earlyStopping)
-            let observer = instance.trainsInEpochs ? epochObserver(watch, instance: instance, fold: fold, label: model.spec.label) : nil
+            let observer = instance.trainsInEpochs
+                ? epochObserver(watch, curve: model.spec.learningCurve, instance: instance, fold: fold, label: model.spec.label) : nil
             try train.withView { view in
                 try instance.fit(view, seed: seed ?? model.spec.seed, threadCount: ProcessInfo.processInfo.activeProcessorCount,
                                  callbacks: .init(log: { level, message in console.pluginLog(level: level, "  \(model.spec.label): \(message)") }),
@@ -514,23 +522,37 @@ public struct ExperimentRunner {
 
     /// Records every epoch's loss; with early stopping, scores the validation part every `every`
     /// epochs through the plugin, keeps the best epoch and stops after `patience` evaluations
-    /// without a gain.
-    private func epochObserver(_ watch: EpochWatch, instance: PluginModel, fold: PreparedFold, label: String) -> PluginModel.EpochObserver {
+    /// without a gain; with a learning curve, scores the test part every `every` epochs and only
+    /// records the value (stored as "test <metric>", so it is never mistaken for a validation one).
+    private func epochObserver(_ watch: EpochWatch, curve: ExperimentFile.LearningCurve?, instance: PluginModel,
+                               fold: PreparedFold, label: String) -> PluginModel.EpochObserver {
         let itemCount = fold.train.columnCount
+        func measure(_ evaluator: RankingEvaluator, _ metric: MetricKey) throws -> Double {
+            let result = try evaluator.evaluate { users, scores in
+                try instance.score(users: users, itemCount: itemCount, into: scores)
+            }
+            return result.mean(metric) ?? .nan
+        }
         return PluginModel.EpochObserver(
             willEvaluate: { epoch in
-                guard let stopping = watch.stopping, fold.validation != nil else { return false }
-                return epoch % stopping.every == 0
+                if let stopping = watch.stopping, fold.validation != nil { return epoch % stopping.every == 0 }
+                if let curve, fold.ranking != nil { return epoch % curve.every == 0 }
+                return false
             },
             epochEnded: { epoch, loss in
                 var entry = RunOutcome.Epoch(epoch: epoch, loss: loss, seconds: Date().timeIntervalSince(watch.start))
                 defer { watch.epochs.append(entry) }
-                guard let stopping = watch.stopping, let validation = fold.validation, epoch % stopping.every == 0 else { return .proceed }
                 do {
-                    let result = try validation.evaluate { users, scores in
-                        try instance.score(users: users, itemCount: itemCount, into: scores)
+                    if let curve, let test = fold.ranking, epoch % curve.every == 0 {
+                        let value = try measure(test, curve.metric)
+                        entry.metric = "test " + curve.metric.description
+                        entry.value = value
+                        console.pluginLog(level: 1, String(format: "  %@: epoch %d loss %.5f test %@ %.4f", label, epoch, loss,
+                                                           curve.metric.description, value))
+                        return .proceed
                     }
-                    let value = result.mean(stopping.metric) ?? .nan
+                    guard let stopping = watch.stopping, let validation = fold.validation, epoch % stopping.every == 0 else { return .proceed }
+                    let value = try measure(validation, stopping.metric)
                     entry.metric = stopping.metric.description
                     entry.value = value
                     console.pluginLog(level: 1, String(format: "  %@: epoch %d loss %.5f validation %@ %.4f", label, epoch, loss,

@@ -194,7 +194,8 @@ public struct EpochRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var epoch: Int
     /// The plugin's mean training loss over the epoch.
     public var loss: Double
-    /// The validation metric ("ndcg@10") and its value, at epochs where the host evaluated.
+    /// The validation metric ("ndcg@10") and its value, at epochs where the host evaluated; for a
+    /// `[models.learning_curve]` the test metric, named "test ndcg@10".
     public var metric: String?
     public var value: Double?
     /// Wall seconds since fit began, at the end of this epoch.

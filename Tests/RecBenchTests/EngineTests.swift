@@ -99,6 +99,62 @@ import Testing
         #expect(abs(curve[3].loss - 0.25) < 1e-12)
     }
 
+    /// A learning curve scores the test part at every `every` epochs and never changes training:
+    /// all epochs run, nothing is kept, and the last curve point is the run's own test value.
+    @Test(.enabled(if: TestSupport.dataDirectory != nil)) func aLearningCurveRecordsTestValuesWithoutSteering() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        _ = try TestSupport.fixture("epochs", into: folder)
+        let file = try CommandLineTests.experiment(name: "curve", models: """
+            [[models]]
+            plugin = "Epochs"
+            params = { epochs = 6 }
+            [models.learning_curve]
+            metric = "ndcg@10"
+            every = 2
+            """, in: folder, extra: "")
+        let result = try TestSupport.recbench(["run", file, "--plugin-dir", folder.path, "--ledger", folder.path + "/l.sqlite",
+                                               "--no-report", "--data-dir", TestSupport.dataDirectory!])
+        #expect(result.status == 0, "\(result.stderr)")
+        let ledger = try Ledger(path: folder.path + "/l.sqlite")
+        let run = try #require(try Self.ledgerRuns(folder.path + "/l.sqlite").first)
+        #expect(run.epochsRun == 6)
+        #expect(run.bestEpoch == nil)
+        let curve = try ledger.epochs(runID: run.id!)
+        #expect(curve.filter { $0.value != nil }.map(\.epoch) == [2, 4, 6])
+        #expect(curve.compactMap(\.metric) == ["test ndcg@10", "test ndcg@10", "test ndcg@10"])
+        let test = try #require(try ledger.metrics(runID: run.id!).first {
+            $0.metric == "ndcg" && $0.cutoff == 10 && $0.evaluationProtocol == "full-ranking"
+        })
+        #expect(curve.last?.value == test.value)
+    }
+
+    @Test func aLearningCurveWithEarlyStoppingOrAnUnevaluatedMetricIsRefused() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let both = try CommandLineTests.experiment(name: "both", models: """
+            [[models]]
+            plugin = "Popularity"
+            [models.early_stopping]
+            metric = "ndcg@10"
+            [models.learning_curve]
+            metric = "ndcg@10"
+            """, in: folder, extra: "")
+        try Self.addValidation(to: both)
+        #expect(throws: ExperimentError.self) { try ExperimentFile.load(path: both) }
+        let unknown = try CommandLineTests.experiment(name: "unknown", models: """
+            [[models]]
+            plugin = "Popularity"
+            [models.learning_curve]
+            metric = "recall@50"
+            """, in: folder, extra: "")
+        do {
+            _ = try ExperimentFile.load(path: unknown)
+            Issue.record("a curve metric the file does not evaluate was accepted")
+        } catch let error as ExperimentError {
+            #expect(String(describing: error).contains("learning_curve metric \"recall@50\" is not evaluated"))
+            #expect(error.line != nil)
+        }
+    }
+
     /// Appends a validation part to an experiment file's [split] table.
     static func addValidation(to file: String) throws {
         let text = try String(contentsOfFile: file, encoding: .utf8)
