@@ -74,7 +74,8 @@ public struct ExperimentFile: Sendable {
             /// A fraction of all interactions at random.
             case randomHoldout(testFraction: Double)
             /// Per item (or user) groups split by Microsoft Recommenders' rule, `trainRatio` to train.
-            case stratified(byItem: Bool, trainRatio: Double)
+            /// `numpyShuffle`: NumPy's draw, to get their very split (`StratifiedSplitter.Shuffle`).
+            case stratified(byItem: Bool, trainRatio: Double, numpyShuffle: Bool = false)
             /// The latest interactions overall: a fraction, or everything from a cutoff timestamp on.
             case temporal(testFraction: Double?, cutoff: Int64?)
             /// Each user's latest interactions: a fraction or a count.
@@ -290,6 +291,9 @@ public struct ExperimentFile: Sendable {
             try validationTable.finish()
         }
         let splitSeed = try splitTable.optionalSeed("seed") ?? seed
+        for case .stratified(_, _, true)? in [method, validation] where splitSeed > UInt64(UInt32.max) {
+            throw splitTable.error(at: "seed", "shuffle = \"numpy\" takes NumPy's 32-bit seeds (0…4294967295), got \(splitSeed)")
+        }
         try splitTable.finish()
 
         var evaluationTable = try top.requiredTable("evaluation")
@@ -600,7 +604,10 @@ extension ExperimentFile {
         case "stratified":
             let by = try table.optional("by", \.stringValue, "\"item\" or \"user\"") ?? "item"
             try table.check("by", by, in: ["item", "user"])
-            method = .stratified(byItem: by == "item", trainRatio: try table.fraction("train_ratio", required: true)!)
+            let shuffle = try table.optional("shuffle", \.stringValue, "\"per-group\" or \"numpy\"") ?? "per-group"
+            try table.check("shuffle", shuffle, in: ["per-group", "numpy"])
+            method = .stratified(byItem: by == "item", trainRatio: try table.fraction("train_ratio", required: true)!,
+                                 numpyShuffle: shuffle == "numpy")
         case "temporal":
             let fraction = try table.fraction("test_fraction", required: false)
             let cutoff = try table.optional("cutoff", \.integerValue, "a Unix timestamp")

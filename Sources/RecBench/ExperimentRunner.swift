@@ -171,7 +171,8 @@ public struct ExperimentRunner {
         switch method {
         case .userHoldout(let fraction): UserHoldoutSplitter(testFraction: fraction, seed: seed)
         case .randomHoldout(let fraction): RandomHoldoutSplitter(testFraction: fraction, seed: seed)
-        case .stratified(let byItem, let ratio): StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: seed)
+        case .stratified(let byItem, let ratio, let numpy):
+            StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: seed, shuffle: numpy ? .numpy : .perGroup)
         case .temporal(let fraction?, _): TemporalSplitter(.fraction(fraction))
         case .temporal(nil, let cutoff): TemporalSplitter(.cutoff(cutoff ?? 0))
         case .userTemporal(let fraction?, _): UserTemporalSplitter(.fraction(fraction))

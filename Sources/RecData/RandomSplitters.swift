@@ -40,24 +40,43 @@ public struct RandomHoldoutSplitter: Splitter {
 /// pandas does), the rest to test. So train gets ⌊n × trainRatio⌋ rows up to float rounding (for
 /// 0.75: n = 1 → 0, 2 → 1, 3 → 2, 4 → 3, 5 → 3), and a group of one goes entirely to TEST, as in
 /// theirs. Their `min_rating` filter is not applied here (use `kCore` or `minimumCounts` first).
+///
+/// `shuffle = .numpy` draws their very split: one `np.random.rand` value per row in dataset (file)
+/// order after `np.random.seed(seed)` (`MersenneTwister19937`), each group ordered by it — the
+/// rows Microsoft Recommenders' benchmark trains and tests on, for a dataset read in their order.
 public struct StratifiedSplitter: Splitter {
     public enum Group: String, Sendable { case user, item }
+    /// How each group is put in random order.
+    public enum Shuffle: String, Sendable {
+        /// recbench's own: a `SeededGenerator` per group, independent of other groups.
+        case perGroup = "per-group"
+        /// NumPy's legacy global generator over all rows, as `python_stratified_split` does.
+        case numpy
+    }
 
     public var group: Group
     /// The share of each group that goes to train (Microsoft's `ratio`), in (0, 1).
     public var trainRatio: Double
     public var seed: UInt64
+    public var shuffle: Shuffle
 
-    public init(by group: Group, trainRatio: Double, seed: UInt64) {
+    public init(by group: Group, trainRatio: Double, seed: UInt64, shuffle: Shuffle = .perGroup) {
         precondition(trainRatio > 0 && trainRatio < 1, "train ratio must be in (0, 1)")
+        precondition(shuffle == .perGroup || seed <= UInt64(UInt32.max), "NumPy seeds are 32-bit")
         self.group = group
         self.trainRatio = trainRatio
         self.seed = seed
+        self.shuffle = shuffle
     }
 
     public var spec: SplitSpec {
-        SplitSpec("stratified", ["by": group.rawValue, "train_ratio": "\(trainRatio)", "seed": "\(seed)"],
-                  order: ["by", "train_ratio", "seed"])
+        // The per-group shuffle keeps its original spec, so existing fingerprints do not move.
+        shuffle == .perGroup
+            ? SplitSpec("stratified", ["by": group.rawValue, "train_ratio": "\(trainRatio)", "seed": "\(seed)"],
+                        order: ["by", "train_ratio", "seed"])
+            : SplitSpec("stratified", ["by": group.rawValue, "train_ratio": "\(trainRatio)", "seed": "\(seed)",
+                                       "shuffle": shuffle.rawValue],
+                        order: ["by", "train_ratio", "seed", "shuffle"])
     }
 
     /// How many of a group of n go to train: the ranks r in 1…n with r / n ≤ ratio.
@@ -69,11 +88,22 @@ public struct StratifiedSplitter: Splitter {
 
     public func split(_ dataset: Dataset) -> Split {
         let byItem = group == .item
+        var draws: [Double] = []
+        if shuffle == .numpy {
+            var generator = MersenneTwister19937(seed: UInt32(seed))
+            draws = (0..<dataset.interactionCount).map { _ in generator.nextDouble() }
+        }
         var train: [Int] = [], test: [Int] = []
         for (key, rows) in dataset.rowsGrouped(byItem: byItem).enumerated() where !rows.isEmpty {
-            var order = dataset.canonicalOrdered(rows, byItem: !byItem)
-            var generator = SeededGenerator(seed: seed, stream: UInt64(key))
-            generator.shuffle(&order)
+            var order: [Int]
+            switch shuffle {
+            case .perGroup:
+                order = dataset.canonicalOrdered(rows, byItem: !byItem)
+                var generator = SeededGenerator(seed: seed, stream: UInt64(key))
+                generator.shuffle(&order)
+            case .numpy:
+                order = rows.sorted { (draws[$0], $0) < (draws[$1], $1) }
+            }
             let trainCount = Self.trainCount(order.count, trainRatio: trainRatio)
             train += order[..<trainCount]
             test += order[trainCount...]

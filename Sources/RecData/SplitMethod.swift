@@ -7,7 +7,7 @@ import RecKit
 public enum SplitMethod: Sendable, Equatable {
     case userHoldout(testFraction: Double)
     case randomHoldout(testFraction: Double)
-    case stratified(byItem: Bool, trainRatio: Double)
+    case stratified(byItem: Bool, trainRatio: Double, numpyShuffle: Bool = false)
     case temporal(TemporalSplitter.Boundary)
     case userTemporal(UserTemporalSplitter.Holdout)
     case leaveOneOut(random: Bool)
@@ -23,7 +23,7 @@ public enum SplitMethod: Sendable, Equatable {
 
     /// The options each method takes (snake_case, as in experiment files).
     public static let options: [String: [String]] = [
-        "user-holdout": ["test_fraction"], "random-holdout": ["test_fraction"], "stratified": ["by", "train_ratio"],
+        "user-holdout": ["test_fraction"], "random-holdout": ["test_fraction"], "stratified": ["by", "train_ratio", "shuffle"],
         "temporal": ["test_fraction", "cutoff"], "user-temporal": ["test_fraction", "test_count"], "leave-one-out": ["pick"],
         "kfold": ["folds"], "user-kfold": ["folds"], "predefined": ["set"],
     ]
@@ -66,7 +66,12 @@ public enum SplitMethod: Sendable, Equatable {
         case "stratified":
             let by = given["by"] ?? "item"
             guard by == "item" || by == "user" else { throw SplitMethodError("by must be \"item\" or \"user\", got \(by)") }
-            self = .stratified(byItem: by == "item", trainRatio: try required(fraction("train_ratio"), "train_ratio"))
+            let shuffle = given["shuffle"] ?? StratifiedSplitter.Shuffle.perGroup.rawValue
+            guard StratifiedSplitter.Shuffle(rawValue: shuffle) != nil else {
+                throw SplitMethodError("shuffle must be \"per-group\" or \"numpy\", got \(shuffle)")
+            }
+            self = .stratified(byItem: by == "item", trainRatio: try required(fraction("train_ratio"), "train_ratio"),
+                               numpyShuffle: shuffle == StratifiedSplitter.Shuffle.numpy.rawValue)
         case "temporal":
             try exactlyOne("test_fraction", "cutoff")
             if let f = try fraction("test_fraction") {
@@ -129,7 +134,8 @@ public enum SplitMethod: Sendable, Equatable {
         switch self {
         case .userHoldout(let f): UserHoldoutSplitter(testFraction: f, seed: seed)
         case .randomHoldout(let f): RandomHoldoutSplitter(testFraction: f, seed: seed)
-        case .stratified(let byItem, let ratio): StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: seed)
+        case .stratified(let byItem, let ratio, let numpy):
+            StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: seed, shuffle: numpy ? .numpy : .perGroup)
         case .temporal(let boundary): TemporalSplitter(boundary)
         case .userTemporal(let holdout): UserTemporalSplitter(holdout)
         case .leaveOneOut(let random): LeaveOneOutSplitter(random ? .random(seed: seed) : .last)

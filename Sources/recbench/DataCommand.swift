@@ -482,7 +482,7 @@ extension Recbench.DataCommand {
             case .kFold(let k): .kFold(folds: k)
             case .predefined(let set): .predefined(set: set)
             case .randomHoldout(let f): .randomHoldout(testFraction: f)
-            case .stratified(let byItem, let ratio): .stratified(byItem: byItem, trainRatio: ratio)
+            case .stratified(let byItem, let ratio, let numpy): .stratified(byItem: byItem, trainRatio: ratio, numpyShuffle: numpy)
             case .temporal(let f, let cutoff): .temporal(f.map { .fraction($0) } ?? .cutoff(cutoff ?? 0))
             case .userTemporal(let f, let count): .userTemporal(f.map { .fraction($0) } ?? .count(count ?? 1))
             case .leaveOneOut(let random): .leaveOneOut(random: random)

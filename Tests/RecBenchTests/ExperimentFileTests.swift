@@ -118,8 +118,8 @@ import Testing
 
     @Test(arguments: [
         ("method = \"random-holdout\"\ntest_fraction = 0.1", "randomHoldout(testFraction: 0.1)"),
-        ("method = \"stratified\"\ntrain_ratio = 0.75", "stratified(byItem: true, trainRatio: 0.75)"),
-        ("method = \"stratified\"\nby = \"user\"\ntrain_ratio = 0.8", "stratified(byItem: false, trainRatio: 0.8)"),
+        ("method = \"stratified\"\ntrain_ratio = 0.75", "stratified(byItem: true, trainRatio: 0.75, numpyShuffle: false)"),
+        ("method = \"stratified\"\nby = \"user\"\ntrain_ratio = 0.8", "stratified(byItem: false, trainRatio: 0.8, numpyShuffle: false)"),
         ("method = \"temporal\"\ntest_fraction = 0.2", "temporal(testFraction: Optional(0.2), cutoff: nil)"),
         ("method = \"temporal\"\ncutoff = 890000000", "temporal(testFraction: nil, cutoff: Optional(890000000))"),
         ("method = \"user-temporal\"\ntest_count = 2", "userTemporal(testFraction: nil, testCount: Optional(2))"),
@@ -175,7 +175,7 @@ import Testing
         ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout, kfold, predefined, random-holdout, stratified, temporal, user-temporal, leave-one-out, user-kfold"),
         ("name = \"ml-100k\"", "name = \"ml-100\"", "tiny.toml:5:8: unknown name \"ml-100\" (did you mean \"ml-100k\"?); this version knows: ml-100k, ml-1m, ml-10m, ml-latest-small, ml-20m, ml-25m, ml-32m, ml-latest, gowalla, yelp2018, amazon-book"),
         ("cutoffs = [10, 5, 10]", "cutoffs = [10, 0]", "tiny.toml:12:16: cutoffs must be positive integers (at most 10000)"),
-        ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown ranking metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr, f1, auc"),
+        ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown ranking metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr, f1, auc, map_all"),
         ("label = \"Random 7\"", "label = \"Popularity\"", "tiny.toml:19:9: two models are labelled \"Popularity\"; give each a distinct label = \"...\""),
         ("[split]", "[splitt]", "tiny.toml:7:2: unknown key \"splitt\" in the experiment file (did you mean \"split\"?)"),
         ("seed = 7", "seed = -1", "tiny.toml:20:8: seed must be a non-negative integer, got -1"),

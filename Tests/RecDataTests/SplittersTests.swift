@@ -508,3 +508,38 @@ struct SplittersTests {
         #expect(throws: DataFileError.self) { try cache.materialize(hand(), plan: SplitPlan(test: LeaveOneOutSplitter(.last))) }
     }
 }
+
+/// `shuffle = "numpy"` draws Microsoft Recommenders' own split. Expected: their
+/// `python_stratified_split(df, ratio=0.75, filter_by="item", seed=42)` restated in pandas/NumPy
+/// (the script in this test's comment below) on the shared u.data: 25,669 test rows whose
+/// "user item\n" lines, sorted by (user, item), hash to the SHA-256 below.
+///
+///     df = pd.read_csv("u.data", sep="\t", names=["user", "item", "rating", "ts"])
+///     np.random.seed(42); df["random"] = np.random.rand(len(df))
+///     df = df.sort_values(["item", "random"]); g = df.groupby("item")
+///     df["rank"] = (g.cumcount() + 1) / g["item"].transform("count")
+///     test = df[df["rank"] > 0.75].sort_values(["user", "item"])
+@Suite("Stratified split, NumPy shuffle")
+struct NumpyStratifiedSplitTests {
+    @Test("MovieLens 100K: the very test set of Microsoft Recommenders' benchmark",
+          .enabled(if: ReaderTestData.has("ml-100k/u.data"), "needs the shared datasets"))
+    func microsoftBenchmarkSplit() throws {
+        let known = try #require(DatasetRegistry.named("ml-100k"))
+        let (dataset, _) = try known.load(from: ReaderTestData.dataDirectory)
+        let split = StratifiedSplitter(by: .item, trainRatio: 0.75, seed: 42, shuffle: .numpy).split(dataset)
+        #expect(split.train.count == 74_331 && split.test.count == 25_669)
+        let lines = split.test
+            .map { (Int(dataset.userIDs[Int(dataset.users[$0])])!, Int(dataset.itemIDs[Int(dataset.items[$0])])!) }
+            .sorted { $0 < $1 }
+            .map { "\($0.0) \($0.1)\n" }.joined()
+        #expect(SHA256.hex(lines) == "339dc73514170f2a84f85e8f34b372e0276abee0292d1437538331f7cde349bc")
+    }
+
+    @Test("the spec names the shuffle only when it is NumPy's, so older fingerprints stay put")
+    func specs() {
+        #expect(StratifiedSplitter(by: .item, trainRatio: 0.75, seed: 42).spec.method == "stratified(by=item, train_ratio=0.75, seed=42)")
+        #expect(StratifiedSplitter(by: .item, trainRatio: 0.75, seed: 42, shuffle: .numpy).spec.method
+                == "stratified(by=item, train_ratio=0.75, seed=42, shuffle=numpy)")
+    }
+}
+
