@@ -32,6 +32,11 @@ public enum RankingMetric: String, CaseIterable, Codable, Sendable, Comparable {
     /// |P| = 0 → 0; |P| > 0 and |N| = 0 → 1. GAUC, its |T(u)|-weighted mean, is an aggregate
     /// (`RankingEvaluator.Result.gauc`).
     case auc
+    /// MAP over all relevant items: AP@K = (Σ_{i≤K} h_i · Precision@i) / |T(u)| — the denominator is
+    /// every relevant item, not min(|T(u)|, K). Microsoft Recommenders' `map` (the "MAP" column of
+    /// their benchmark tables) and trec_eval's `map` cut at K. For a user with more than K test
+    /// items it is smaller than `map@K`; the two are not interchangeable.
+    case map_all
 
     /// The version of these definitions, stored beside every value.
     public static let definitionVersion = 1
@@ -145,6 +150,8 @@ extension RankingMetric {
                 return 2 * Double(hits[k]) / Double(k + relevantCount)
             case .auc:
                 return .nan
+            case .map_all:
+                return precisionSum[k] / Double(relevantCount)
             }
         }
     }

@@ -30,6 +30,29 @@ private func expectClose(_ got: Double?, _ want: Double, _ what: String, sourceL
     #expect(abs(got - want) < tolerance, "\(what): got \(got), want \(want)", sourceLocation: sourceLocation)
 }
 
+// MARK: - MAP over all relevant items
+
+@Suite("map_all@K, by hand")
+struct MapAllByHandTests {
+    @Test("hits at ranks 1, 4, 5 of K = 5 with |T| = 6: divided by 6, where map@5 divides by 5")
+    func moreRelevantThanK() {
+        // R = [5, 0, 7, 2, 9], T = {5, 2, 9, 4, 6, 8}: h = 1, 0, 0, 1, 1.
+        // Σ h_i·P@i = 1/1 + 2/4 + 3/5 = 2.1  →  map_all@5 = 2.1 / 6 = 0.35, map@5 = 2.1 / 5 = 0.42.
+        let got = values([5, 0, 7, 2, 9], relevant: [5, 2, 9, 4, 6, 8], keys: [MetricKey(.map_all, 5), MetricKey(.map, 5)])
+        expectClose(got[0], 0.35, "map_all@5")
+        expectClose(got[1], 0.42, "map@5")
+    }
+
+    @Test("with |T| ≤ K the two MAPs agree; no hit is 0")
+    func fewRelevant() {
+        // R = [3, 1, 4], T = {1, 4}: h = 0, 1, 1 → (1/2 + 2/3) / 2 = 7/12 under both denominators.
+        let got = values([3, 1, 4], relevant: [1, 4], keys: [MetricKey(.map_all, 3), MetricKey(.map, 3)])
+        expectClose(got[0], 7.0 / 12, "map_all@3")
+        expectClose(got[1], 7.0 / 12, "map@3")
+        expectClose(values([0, 2], relevant: [7], keys: [MetricKey(.map_all, 2)])[0], 0, "map_all@2, no hit")
+    }
+}
+
 // MARK: - F1 from a ranked list
 
 @Suite("F1@K, by hand")
@@ -86,7 +109,7 @@ struct F1ByHandTests {
 struct MetricKeyAdditionsTests {
     @Test("the six original cases keep their order; f1 and auc come after")
     func caseOrder() {
-        #expect(RankingMetric.allCases == [.precision, .recall, .ndcg, .hr, .map, .mrr, .f1, .auc])
+        #expect(RankingMetric.allCases == [.precision, .recall, .ndcg, .hr, .map, .mrr, .f1, .auc, .map_all])
         #expect(RankingMetric.original == Array(RankingMetric.allCases.prefix(6)))
         #expect(RankingMetric.definitionVersion == 1)
         #expect(RankingMetric.allCases.filter(\.needsScores) == [.auc])
