@@ -30,36 +30,11 @@ public struct ExperimentFile: Sendable {
 
     public struct DatasetSpec: Sendable {
         public var name: String
-        /// Applied in this order after reading, before splitting; each is recorded in the run's
-        /// description and changes the dataset fingerprint.
-        public var duplicates: DuplicatePolicy?
-        public var minRating: Double?
-        public var kCore: Int?
-        public var minUserInteractions: Int?
-        public var minItemInteractions: Int?
-
-        /// "duplicates=last, min_rating=4, k_core=5", or "" when nothing is applied.
-        public var preprocessing: String {
-            var steps: [String] = []
-            if let duplicates { steps.append("duplicates=\(duplicates.rawValue)") }
-            if let minRating { steps.append("min_rating=\(minRating)") }
-            if let kCore { steps.append("k_core=\(kCore)") }
-            if let minUserInteractions { steps.append("min_user_interactions=\(minUserInteractions)") }
-            if let minItemInteractions { steps.append("min_item_interactions=\(minItemInteractions)") }
-            return steps.joined(separator: ", ")
-        }
-
-        /// Runs the declared steps: duplicates, rating threshold, k-core, single-pass minimum counts.
-        public func apply(to dataset: Dataset) -> Dataset {
-            var data = dataset
-            if let duplicates { data = data.resolvingDuplicates(duplicates) }
-            if let minRating { data = data.ratingThreshold(Float(minRating)) }
-            if let kCore { data = data.kCore(users: kCore, items: kCore) }
-            if minUserInteractions != nil || minItemInteractions != nil {
-                data = data.minimumCounts(users: minUserInteractions ?? 0, items: minItemInteractions ?? 0)
-            }
-            return data
-        }
+        /// `[dataset]` duplicates, min_rating, k_core, min_user/item_interactions: applied in that
+        /// order after reading, before splitting (RecData's `PreprocessingPlan`, the same steps
+        /// `recbench data stats` takes as options); each is recorded in the run's description and
+        /// changes the dataset fingerprint.
+        public var preprocessing = PreprocessingPlan()
     }
 
     public struct SplitSpec: Sendable {
@@ -267,14 +242,17 @@ public struct ExperimentFile: Sendable {
         var datasetSpec = DatasetSpec(name: datasetName)
         if let policy = try datasetTable.optional("duplicates", \.stringValue, "\"first\", \"last\" or \"mean\"") {
             try datasetTable.check("duplicates", policy, in: DuplicatePolicy.allCases.map(\.rawValue))
-            datasetSpec.duplicates = DuplicatePolicy(rawValue: policy)
+            datasetSpec.preprocessing.duplicates = DuplicatePolicy(rawValue: policy)
         }
-        datasetSpec.minRating = try datasetTable.optional("min_rating", \.doubleValue, "a number")
-        for (key, path) in [("k_core", \DatasetSpec.kCore), ("min_user_interactions", \DatasetSpec.minUserInteractions),
-                            ("min_item_interactions", \DatasetSpec.minItemInteractions)] {
+        if let minRating = try datasetTable.optional("min_rating", \.doubleValue, "a number") {
+            guard minRating.isFinite else { throw datasetTable.error(at: "min_rating", "min_rating must be a finite number") }
+            datasetSpec.preprocessing.minRating = minRating
+        }
+        for (key, path) in [("k_core", \PreprocessingPlan.kCore), ("min_user_interactions", \PreprocessingPlan.minUserInteractions),
+                            ("min_item_interactions", \PreprocessingPlan.minItemInteractions)] {
             if let value = try datasetTable.optional(key, \.integerValue, "a positive integer") {
                 guard value >= 1 else { throw datasetTable.error(at: key, "\(key) must be at least 1, got \(value)") }
-                datasetSpec[keyPath: path] = Int(value)
+                datasetSpec.preprocessing[keyPath: path] = Int(value)
             }
         }
         try datasetTable.finish()

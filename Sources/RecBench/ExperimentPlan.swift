@@ -49,7 +49,7 @@ public struct ExperimentPlan {
             let lint = SplitLint.check(folds[0].evaluation, of: dataset, temporalScope: runner.splitter(file.split)?.temporalScope ?? .none)
             for warning in lint.warnings { add("            \(warning)") }
             foldFingerprints = folds.map { $0.fingerprint(of: dataset) }
-            datasetFingerprint = dataset.fingerprint()
+            datasetFingerprint = ExperimentRunner.datasetFingerprint(data)
         } catch {
             add("data        not read: \(error)")
         }

@@ -18,6 +18,10 @@ public struct ExperimentRunner {
     public var console: Console
     /// Run each model in a worker process (the default from the command line); nil runs in-process.
     public var isolation: WorkerIsolation?
+    /// Where each fold's split is materialized once and read back by key (nil: made in memory).
+    public var splitCache: SplitCache?
+    /// Skip malformed rows of the dataset's files (reported, and part of the dataset fingerprint).
+    public var skipBadRows = false
 
     public init(searchPath: PluginSearchPath, registry: PluginRegistry, dataDirectory: DataDirectory, ledger: Ledger?,
                 console: Console, isolation: WorkerIsolation?) {
@@ -105,28 +109,31 @@ public struct ExperimentRunner {
         var itemGenres: [[String]]?
         /// Item side information for plugins that ask for it (nil when the dataset has none).
         var itemFeatures: ItemFeatures?
+        /// The split cache entry a worker reads the fold from.
+        var cached: CachedSplit?
     }
 
     /// A loaded dataset and the split it ships with, if any.
     struct LoadedData {
         var dataset: Dataset
         var fixedSplit: Split?
+        /// The rows skipped as malformed (with `skipBadRows`).
+        var badRows: BadRowLog?
     }
 
     func loadDataset(_ file: ExperimentFile) throws -> LoadedData {
         guard let known = DatasetRegistry.named(file.dataset.name) else {
             throw PluginError("unknown dataset \(file.dataset.name)")
         }
-        let (dataset, fixedSplit) = try known.load(from: dataDirectory)
+        let badRows = skipBadRows ? BadRowLog() : nil
+        let (dataset, fixedSplit) = try known.load(from: dataDirectory, badRows: badRows)
         guard file.dataset.preprocessing.isEmpty else {
             guard !isPredefined(file) else {
                 throw PluginError("a predefined split cannot be combined with preprocessing (\(file.dataset.preprocessing)): its files name rows the filters may remove; choose another split method")
             }
-            var processed = file.dataset.apply(to: dataset)
-            processed.name = "\(dataset.name) [\(file.dataset.preprocessing)]"
-            return LoadedData(dataset: processed, fixedSplit: nil)
+            return LoadedData(dataset: file.dataset.preprocessing.apply(to: dataset), fixedSplit: nil, badRows: badRows)
         }
-        return LoadedData(dataset: dataset, fixedSplit: fixedSplit)
+        return LoadedData(dataset: dataset, fixedSplit: fixedSplit, badRows: badRows)
     }
 
     private func isPredefined(_ file: ExperimentFile) -> Bool {
@@ -234,8 +241,13 @@ public struct ExperimentRunner {
         guard let ledger else { throw PluginError("an experiment needs a ledger to record its runs") }
         console.info("Loading \(file.dataset.name) from \(dataDirectory.path)")
         let data = try loadDataset(file)
+        if let badRows = data.badRows, badRows.count > 0 { console.warning(badRows.summary) }
         let dataset = data.dataset
-        let folds = try splits(file, data: data).enumerated().map { try prepare($1, index: $0, file: file, dataset: dataset) }
+        let folds = try materializedSplits(file, data: data).enumerated().map { index, made in
+            var fold = try prepare(made.split, index: index, file: file, dataset: dataset)
+            fold.cached = made.cached
+            return fold
+        }
         let first = folds[0]
         // Leakage and sanity lint of the first fold: said before anything trains.
         let lint = SplitLint.check(first.split.evaluation, of: dataset, temporalScope: splitter(file.split)?.temporalScope ?? .none)
@@ -250,7 +262,7 @@ public struct ExperimentRunner {
         var experiment = ExperimentRecord(
             name: file.name, description: file.description, filePath: file.path,
             fileSHA256: SHA256.hex(file.text), fileText: file.text,
-            dataset: dataset.name, datasetFingerprint: dataset.fingerprint(),
+            dataset: dataset.name, datasetFingerprint: Self.datasetFingerprint(data),
             datasetStats: Self.json([
                 "users": dataset.userCount, "items": dataset.itemCount,
                 "interactions": dataset.interactionCount, "density": dataset.density,
@@ -260,7 +272,8 @@ public struct ExperimentRunner {
             trainCount: first.split.train.count, testCount: first.split.test.count,
             evaluationProtocol: first.rating?.recordedProtocol ?? file.evaluation.evaluationProtocol,
             metricsVersion: file.evaluation.isRating ? RatingMetric.definitionVersion : RankingMetric.definitionVersion,
-            hostVersion: Self.hostVersion, environment: Self.json(Self.environment()), startedAt: Self.now())
+            hostVersion: Self.hostVersion, environment: Self.json(Self.environment().merging(Self.badRowsRecord(data.badRows)) { $1 }),
+            startedAt: Self.now())
         experiment.foldCount = folds.count
         experiment.referencesJSON = Self.encode(file.references)
         experiment.timingReferencesJSON = Self.encode(file.timingReferences)
@@ -579,7 +592,7 @@ public struct ExperimentRunner {
         let outcome: RunOutcome
         if let isolation {
             outcome = isolation.run(file: file, modelIndex: job.position, foldIndex: fold.index, point: job.point, seed: job.seed,
-                                    dataDirectory: dataDirectory, searchPath: searchPath, pluginPath: model.plugin.path, console: console)
+                                    cachedSplit: fold.cached, skipBadRows: skipBadRows, dataDirectory: dataDirectory, searchPath: searchPath, pluginPath: model.plugin.path, console: console)
         } else {
             outcome = execute(model, point: job.point, seed: job.seed, fold: fold)
         }

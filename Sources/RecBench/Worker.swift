@@ -40,9 +40,14 @@ public struct WorkerIsolation: Sendable {
         public var pluginPath: String
         /// Show the plugin's own log lines (`recbench run --verbose`).
         public var verbose: Bool
+        /// The fold's entry in the split cache; nil: the worker makes the split itself.
+        public var cachedSplit: ExperimentRunner.CachedSplit?
+        /// Read the dataset skipping malformed rows, as the parent did (`--skip-bad-rows`).
+        public var skipBadRows: Bool?
     }
 
-    func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, point: Int, seed: UInt64, dataDirectory: DataDirectory,
+    func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, point: Int, seed: UInt64,
+             cachedSplit: ExperimentRunner.CachedSplit? = nil, skipBadRows: Bool = false, dataDirectory: DataDirectory,
              searchPath: PluginSearchPath, pluginPath: String, console: Console) -> ExperimentRunner.RunOutcome {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("recbench-worker-\(getpid())-\(UUID().uuidString.prefix(8))")
@@ -54,7 +59,7 @@ public struct WorkerIsolation: Sendable {
                 dataDirectory: dataDirectory.path, dataOrigin: dataDirectory.origin,
                 pluginDirectories: searchPath.entries.map(\.directory), pluginOrigins: searchPath.entries.map(\.origin),
                 output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB,
-                pluginPath: pluginPath, verbose: console.verbose)
+                pluginPath: pluginPath, verbose: console.verbose, cachedSplit: cachedSplit, skipBadRows: skipBadRows)
             let requestPath = folder.appendingPathComponent("request.json")
             try JSONEncoder().encode(request).write(to: requestPath)
             return try launch(requestPath: requestPath.path, output: request.output, console: console)
@@ -179,16 +184,20 @@ public enum Worker {
             var registry = PluginRegistry()
             registry.add(path: request.pluginPath)
             if let problem = registry.problems.first { throw problem }
-            let runner = ExperimentRunner(
+            var runner = ExperimentRunner(
                 searchPath: searchPath, registry: registry, dataDirectory: dataDirectory,
                 ledger: nil, console: console, isolation: nil)
+            runner.skipBadRows = request.skipBadRows ?? false
             let models = try runner.resolve(file, hashBinaries: false, only: request.modelIndex)
             let loadStart = Date()
             let data = try runner.loadDataset(file)
             let dataset = data.dataset
-            let splits = try runner.splits(file, data: data, only: request.foldIndex)
-            let fold = try runner.prepare(splits[request.foldIndex], index: request.foldIndex, file: file, dataset: dataset,
-                                          fingerprint: false)
+            // The parent made the split once and stored it; the worker reads it by key.
+            let split = try runner.split(for: file, data: data, fold: request.foldIndex, cached: request.cachedSplit)
+            if let cached = request.cachedSplit, console.verbose {
+                console.info("  worker: fold \(request.foldIndex + 1) read from the split cache entry \(cached.key)")
+            }
+            let fold = try runner.prepare(split, index: request.foldIndex, file: file, dataset: dataset, fingerprint: false)
             let loadSeconds = Date().timeIntervalSince(loadStart)
             var outcome = runner.execute(models[0], point: request.point, seed: request.seed, fold: fold)
             outcome.loadSeconds = loadSeconds

@@ -216,14 +216,20 @@ final class RecordReader {
     private var spans: UnsafeMutablePointer<FieldSpan>
     private var spanCapacity = 64
     private let isSpecial: UnsafeMutablePointer<Bool>
-    private let hasher = BackgroundHasher()
+    /// Hashes the bytes as they are read; nil when the hash cache already knows the file's SHA-256.
+    private let hasher: BackgroundHasher?
+    private let hashCache: FileHashCache?
+    private let identity: FileHashCache.FileIdentity?
+    private let cachedSHA256: String?
+    private let readStarted = FileHashCache.now()
     /// Where malformed rows go instead of stopping the read (`--skip-bad-rows`); nil = stop.
     let badRows: BadRowLog?
     /// A record the scanner skipped, recorded once the scan that found it completes.
     private var skippedRecord: DataFileError?
 
     /// `badRows` defaults to the log of the enclosing `BadRowLog.reading`, if any.
-    init(path: String, layout: TextLayout, chunkSize: Int = defaultChunkSize, badRows: BadRowLog? = BadRowLog.current) throws {
+    init(path: String, layout: TextLayout, chunkSize: Int = defaultChunkSize, badRows: BadRowLog? = BadRowLog.current,
+         hashCache: FileHashCache? = FileHashCache.current) throws {
         self.path = path
         self.layout = layout
         self.badRows = badRows
@@ -231,6 +237,10 @@ final class RecordReader {
         guard descriptor >= 0 else {
             throw DataFileError(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
         }
+        self.hashCache = hashCache
+        identity = hashCache == nil ? nil : FileHashCache.FileIdentity(descriptor: descriptor)
+        cachedSHA256 = identity.flatMap { hashCache?.lookup(path, $0) }
+        hasher = cachedSHA256 == nil ? BackgroundHasher() : nil
         capacity = max(chunkSize, 16)
         buffer = .allocate(capacity: capacity)
         spans = .allocate(capacity: spanCapacity)
@@ -276,14 +286,21 @@ final class RecordReader {
         }
     }
 
-    /// The SHA-256 of the whole file (reading whatever is left); an empty file is an error.
+    /// The SHA-256 of the whole file (reading whatever is left, unless the hash cache knew it); an
+    /// empty file is an error.
     func finish() throws -> String {
+        if let cachedSHA256 { return cachedSHA256 }
         while !atEnd {
             position = filled
             try refill()
         }
         if bytesRead == 0 { throw DataFileError(file: path, message: "the file is empty") }
-        return hasher.hexDigest()
+        let digest = hasher!.hexDigest()
+        if let hashCache, let identity {
+            hashCache.store(path, sha256: digest, before: identity, after: FileHashCache.FileIdentity(descriptor: descriptor),
+                            readStarted: readStarted)
+        }
+        return digest
     }
 
     private func refill() throws {
@@ -310,7 +327,7 @@ final class RecordReader {
                 atEnd = true
                 break
             }
-            hasher.update(UnsafeBufferPointer(start: buffer + filled, count: got))
+            hasher?.update(UnsafeBufferPointer(start: buffer + filled, count: got))
             bytesRead += got
             filled += got
             if bytesRead == got, filled >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {

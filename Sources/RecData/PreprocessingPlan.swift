@@ -2,7 +2,7 @@
 /// iterative k-core, single-pass minimum counts (the order of an experiment file's `[dataset]`).
 /// `recbench data stats` and `data split` take them as options, so the numbers they show are the
 /// numbers after every filter.
-public struct PreprocessingPlan: Sendable, Equatable {
+public struct PreprocessingPlan: Sendable, Equatable, CustomStringConvertible {
     public var duplicates: DuplicatePolicy?
     public var minRating: Double?
     public var kCore: Int?

@@ -140,11 +140,8 @@ struct DatasetSelection: ParsableArguments {
         var processed = read.dataset
         let steps: String
         if let experiment {
-            steps = experiment.dataset.preprocessing
-            if !steps.isEmpty {
-                processed = experiment.dataset.apply(to: read.dataset)
-                processed.name = "\(read.dataset.name) [\(steps)]"
-            }
+            steps = experiment.dataset.preprocessing.description
+            processed = experiment.dataset.preprocessing.apply(to: read.dataset)
         } else {
             let plan = try preprocessing.plan()
             steps = plan.description
@@ -469,25 +466,10 @@ extension Recbench.DataCommand {
                 guard method == nil, options.isEmpty, seed == nil else {
                     throw PluginError("the split comes from the experiment file's [split]; leave out --method, its options and --seed")
                 }
-                return (Self.method(experiment.split.method), experiment.split.seed)
+                return (experiment.split.splitMethod, experiment.split.seed)
             }
             guard let method else { throw PluginError("name a split --method (\(SplitMethod.names.joined(separator: ", "))) or give --experiment FILE") }
             return (try SplitMethod(name: method, options: options), seed ?? 42)
-        }
-
-        /// An experiment file's split method, as a `SplitMethod`.
-        static func method(_ method: ExperimentFile.SplitSpec.Method) -> SplitMethod {
-            switch method {
-            case .userHoldout(let f): .userHoldout(testFraction: f)
-            case .kFold(let k): .kFold(folds: k)
-            case .predefined(let set): .predefined(set: set)
-            case .randomHoldout(let f): .randomHoldout(testFraction: f)
-            case .stratified(let byItem, let ratio, let numpy): .stratified(byItem: byItem, trainRatio: ratio, numpyShuffle: numpy)
-            case .temporal(let f, let cutoff): .temporal(f.map { .fraction($0) } ?? .cutoff(cutoff ?? 0))
-            case .userTemporal(let f, let count): .userTemporal(f.map { .fraction($0) } ?? .count(count ?? 1))
-            case .leaveOneOut(let random): .leaveOneOut(random: random)
-            case .userKFold(let k): .userKFold(folds: k)
-            }
         }
     }
 }

@@ -110,6 +110,15 @@ extension Recbench {
             "Run models inside this process instead of one worker process per run (for debugging a plugin; a crashing plugin then stops everything)."))
         var inProcess = false
 
+        @Flag(name: .customLong("skip-bad-rows"), help: ArgumentHelp(
+            "Skip malformed rows of the dataset's files instead of stopping at the first; how many (per file, the first few in full) is printed, recorded with the experiment, and part of the dataset fingerprint."))
+        var skipBadRows = false
+
+        @Option(name: .customLong("split-cache"), help: ArgumentHelp(
+            "Where each split is materialized once and read back by every worker and later run. Default: the folder splits beside the ledger.",
+            valueName: "dir"))
+        var splitCache: String?
+
         func run() throws {
             let console = Console(quiet: quiet)
             console.verbose = verbose
@@ -119,10 +128,12 @@ extension Recbench {
                 let isolation = inProcess ? nil : WorkerIsolation(
                     executable: PluginSearchPath.executableDirectory()! + "/recbench",
                     timeLimit: experiment.runTimeLimit, memoryLimitMB: experiment.runMemoryLimitMB)
-                let runner = ExperimentRunner(
+                var runner = ExperimentRunner(
                     searchPath: searchPath, registry: common.registry(console: console),
                     dataDirectory: DataDirectory.resolve(explicit: common.dataDirectory),
                     ledger: try Ledger(path: common.ledgerPath), console: console, isolation: isolation)
+                runner.skipBadRows = skipBadRows
+                runner.splitCache = SplitCache(directory: splitCache ?? Self.defaultSplitCache(ledger: common.ledgerPath))
                 let outcome = try runner.run(experiment)
                 console.info("Recorded experiment execution #\(outcome.experiment.id!) in \(common.ledgerPath)")
                 if !noReport {
@@ -145,6 +156,12 @@ extension Recbench {
             } catch {
                 throw fail(error)
             }
+        }
+
+        /// `splits/` in the ledger's folder: splits belong with the results made from them, and the
+        /// data directory may be shared or read-only.
+        static func defaultSplitCache(ledger: String) -> String {
+            URL(fileURLWithPath: ledger).deletingLastPathComponent().appendingPathComponent("splits").path
         }
     }
 
@@ -240,15 +257,19 @@ extension Recbench {
 
         @OptionGroup var common: CommonOptions
 
+        @Flag(name: .customLong("skip-bad-rows"), help: "Skip malformed rows of the dataset's files, as `recbench run --skip-bad-rows` does.")
+        var skipBadRows = false
+
         func run() throws {
             let console = Console()
             do {
                 let experiment = try ExperimentFile.load(path: file)
                 let ledger = FileManager.default.fileExists(atPath: common.ledgerPath) ? try Ledger(path: common.ledgerPath) : nil
-                let runner = ExperimentRunner(
+                var runner = ExperimentRunner(
                     searchPath: common.searchPath, registry: common.registry(console: console),
                     dataDirectory: DataDirectory.resolve(explicit: common.dataDirectory),
                     ledger: ledger, console: console, isolation: nil)
+                runner.skipBadRows = skipBadRows
                 for line in try ExperimentPlan(file: experiment, runner: runner).lines { print(line) }
             } catch {
                 throw fail(error)

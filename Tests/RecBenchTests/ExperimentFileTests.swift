@@ -137,13 +137,15 @@ import Testing
         let text = Self.minimal.replacingOccurrences(of: "name = \"ml-100k\"",
                                                      with: "name = \"ml-100k\"\nduplicates = \"last\"\nmin_rating = 4\nk_core = 2")
         let file = try ExperimentFile.parse(text, path: "tiny.toml")
-        #expect(file.dataset.preprocessing == "duplicates=last, min_rating=4.0, k_core=2")
+        #expect(file.dataset.preprocessing == PreprocessingPlan(duplicates: .last, minRating: 4, kCore: 2))
+        #expect(file.dataset.preprocessing.description == "duplicates=last, min_rating=4.0, k_core=2")
         // A 3-user × 3-item toy: ratings ≥ 4 keep (u0,i0) (u0,i1) (u1,i0) (u1,i1) (u2,i2); the 2-core then drops
         // u2 and i2 (one interaction each), leaving the 2 × 2 block.
         let toy = Dataset(name: "toy", userIDs: ["1", "2", "3"], itemIDs: ["1", "2", "3"],
                           users: [0, 0, 0, 1, 1, 2], items: [0, 1, 2, 0, 1, 2], ratings: [5, 4, 2, 4, 5, 5],
                           timestamps: [1, 2, 3, 4, 5, 6], itemTitles: ["a", "b", "c"], itemGenres: [[], [], []])
-        let processed = file.dataset.apply(to: toy)
+        let processed = file.dataset.preprocessing.apply(to: toy)
+        #expect(processed.name == "toy [duplicates=last, min_rating=4.0, k_core=2]")
         #expect(processed.userIDs == ["1", "2"] && processed.itemIDs == ["1", "2"])
         #expect(processed.interactionCount == 4)
         #expect(processed.ratings.allSatisfy { $0 == 1 }, "the threshold turns ratings into implicit interactions")

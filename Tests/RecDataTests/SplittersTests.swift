@@ -496,16 +496,84 @@ struct SplittersTests {
                 == "a87cba5e91b5158f6555164a381d77063d37d12bde431930382133489b88b561")
     }
 
-    @Test("a folder whose meta.txt names another spec is an error, not a silent reuse")
-    func cacheMismatch() throws {
+    static func temporaryCache() -> (SplitCache, String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recbench-split-cache-\(UUID().uuidString)").path
+        return (SplitCache(directory: directory), directory)
+    }
+
+    static func int32s(_ values: [Int32]) -> Data { values.map(\.littleEndian).withUnsafeBytes { Data($0) } }
+
+    @Test("the content SHA-256: the parts with their counts, by hand, recorded in meta.txt and checked on load")
+    func cacheContent() throws {
+        let (cache, directory) = Self.temporaryCache()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let cache = SplitCache(directory: directory)
-        let entry = try cache.materialize(hand(), plan: SplitPlan(test: LeaveOneOutSplitter(.last)))
-        let meta = URL(fileURLWithPath: entry.path).appendingPathComponent("meta.txt")
-        let text = try String(contentsOf: meta, encoding: .utf8).replacingOccurrences(of: "mode=last", with: "mode=first")
-        try text.write(to: meta, atomically: true, encoding: .utf8)
-        #expect(throws: DataFileError.self) { try cache.materialize(hand(), plan: SplitPlan(test: LeaveOneOutSplitter(.last))) }
+        let plan = SplitPlan(test: LeaveOneOutSplitter(.last), validation: LeaveOneOutSplitter(.last))
+        let entry = try cache.materialize(hand(), plan: plan)
+        // train [1, 2, 4, 8, 9], validation [3, 6], test [0, 5, 7, 10] (see "a cached split is reused").
+        var bytes = Data("train 5\n".utf8) + Self.int32s([1, 2, 4, 8, 9])
+        bytes += Data("validation 2\n".utf8) + Self.int32s([3, 6])
+        bytes += Data("test 4\n".utf8) + Self.int32s([0, 5, 7, 10])
+        let expected = try TestTools.sha256(bytes)
+        #expect(entry.contentSHA256 == expected)
+        let meta = try String(contentsOfFile: entry.path + "/meta.txt", encoding: .utf8)
+        #expect(meta.contains("\ncontent=\(expected)\n"))
+        #expect(meta.contains("\nrows=\(SplitCache.rowsFingerprint(of: hand()))\n"))
+        // A worker reads it back by key, given the content it must have.
+        let loaded = try cache.load(key: entry.key, spec: plan.spec, dataset: hand(), contentSHA256: expected)
+        #expect(loaded.train == [1, 2, 4, 8, 9] && loaded.validation == [3, 6] && loaded.test == [0, 5, 7, 10])
+        #expect(throws: DataFileError.self) {
+            try cache.load(key: entry.key, spec: plan.spec, dataset: hand(), contentSHA256: String(repeating: "0", count: 64))
+        }
+        // The files of a predefined split are part of the key: other files, another key.
+        let spec = SplitSpec("predefined", ["set": "u1-u5"])
+        let a = try cache.materialize(hand(), spec: spec, sourceFiles: ["u1.base aa", "u1.test bb"]) { plan.split(hand()) }
+        let b = try cache.materialize(hand(), spec: spec, sourceFiles: ["u1.base aa", "u1.test cc"]) { plan.split(hand()) }
+        #expect(!a.reused && !b.reused && a.key != b.key)
+        #expect(try cache.materialize(hand(), spec: spec, sourceFiles: ["u1.base aa", "u1.test bb"]) { plan.split(hand()) }.reused)
+    }
+
+    @Test("a damaged entry is detected, made again and said why; a worker's load refuses it")
+    func cacheDamage() throws {
+        let (cache, directory) = Self.temporaryCache()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let plan = SplitPlan(test: LeaveOneOutSplitter(.last))
+        let entry = try cache.materialize(hand(), plan: plan)
+        let folder = URL(fileURLWithPath: entry.path)
+        let testFile = folder.appendingPathComponent("test.bin")
+        let original = try Data(contentsOf: testFile)
+
+        func damaged(_ change: () throws -> Void, _ expected: String) throws {
+            try change()
+            #expect(throws: DataFileError.self) {
+                try cache.load(key: entry.key, spec: plan.spec, dataset: hand(), contentSHA256: entry.contentSHA256)
+            }
+            var made = 0
+            let again = try cache.materialize(hand(), spec: plan.spec) { made += 1; return plan.split(hand()) }
+            #expect(made == 1 && !again.reused)
+            #expect(again.rebuilt?.contains(expected) == true, "\(again.rebuilt ?? "not rebuilt")")
+            #expect(again.key == entry.key && again.contentSHA256 == entry.contentSHA256)
+            #expect(again.split.test == [0, 5, 7, 10])
+            #expect(try Data(contentsOf: testFile) == original)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == [entry.key])
+            #expect(try cache.materialize(hand(), plan: plan).rebuilt == nil)
+        }
+        // Another row index of the same size: only the content hash tells.
+        try damaged({ var bytes = original; bytes[4] = 6; try bytes.write(to: testFile) }, "(field content)")
+        // Cut short.
+        try damaged({ try original.prefix(6).write(to: testFile) }, "test.bin")
+        // meta.txt names another spec.
+        let meta = folder.appendingPathComponent("meta.txt")
+        try damaged({
+            let text = try String(contentsOf: meta, encoding: .utf8).replacingOccurrences(of: "mode=last", with: "mode=first")
+            try text.write(to: meta, atomically: true, encoding: .utf8)
+        }, "(field spec)")
+        // An entry from before content checksums.
+        try damaged({
+            let text = try String(contentsOf: meta, encoding: .utf8).split(separator: "\n").filter { !$0.hasPrefix("content=") }
+            try text.joined(separator: "\n").write(to: meta, atomically: true, encoding: .utf8)
+        }, "no content checksum")
+        // A missing part.
+        try damaged({ try FileManager.default.removeItem(at: testFile) }, "test.bin")
     }
 }
 
