@@ -136,7 +136,35 @@ public final class Ledger: Sendable {
                 t.primaryKey(["runId", "epoch"])
             }
         }
+        migrator.registerMigration("v5: sampled ranking candidates") { db in
+            // Negatives of a sampled protocol, stored once per fingerprint (see SampledCandidatesRecord).
+            try db.create(table: "sampledCandidates") { t in
+                t.primaryKey("fingerprint", .text)
+                t.column("evaluationProtocol", .text).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("splitFingerprint", .text).notNull()
+                t.column("userCount", .integer).notNull()
+                t.column("negativeCount", .integer).notNull()
+                t.column("users", .blob).notNull()
+                t.column("offsets", .blob).notNull()
+                t.column("negatives", .blob).notNull()
+            }
+            try db.alter(table: "run") { t in
+                // The sampled candidates the run was evaluated with, when its experiment has a sampled protocol.
+                t.add(column: "candidatesFingerprint", .text)
+            }
+        }
         return migrator
+    }
+
+    /// Stores drawn negatives unless the same fingerprint is already stored (same bytes, same rows).
+    public func store(_ candidates: SampledCandidatesRecord) throws {
+        try pool.write { db in try candidates.insert(db, onConflict: .ignore) }
+    }
+
+    /// The negatives stored under a fingerprint, if any.
+    public func sampledCandidates(fingerprint: String) throws -> SampledCandidatesRecord? {
+        try pool.read { db in try SampledCandidatesRecord.fetchOne(db, key: fingerprint) }
     }
 
     public func insert(_ experiment: ExperimentRecord) throws -> ExperimentRecord {

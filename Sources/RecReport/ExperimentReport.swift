@@ -111,6 +111,13 @@ public struct ExperimentReport: Sendable {
     /// Values measured on the validation part ("validation:full-ranking"), used to select points.
     public static func isValidation(_ evaluationProtocol: String) -> Bool { evaluationProtocol.hasPrefix("validation:") }
 
+    /// Values of a sampled ranking protocol ("sampled:uniform-100"), measured beside the main one
+    /// and shown in their own table.
+    public static func isSampled(_ evaluationProtocol: String) -> Bool { evaluationProtocol.hasPrefix("sampled:") }
+
+    /// Values that are not the main test protocol's: validation and sampled protocols.
+    static func isSecondary(_ evaluationProtocol: String) -> Bool { isValidation(evaluationProtocol) || isSampled(evaluationProtocol) }
+
     /// Test-metric columns, in the order precision, recall, ndcg, map, mrr, hr, rmse, mae, then cutoffs.
     public var columns: [Column] {
         testColumns { !Self.bookkeeping.contains($0) && !Self.beyondAccuracy.contains($0) }
@@ -122,7 +129,7 @@ public struct ExperimentReport: Sendable {
     private func testColumns(_ include: (String) -> Bool) -> [Column] {
         var seen = Set<Column>()
         for records in metrics.values {
-            for record in records where !Self.isValidation(record.evaluationProtocol) && include(record.metric) {
+            for record in records where !Self.isSecondary(record.evaluationProtocol) && include(record.metric) {
                 seen.insert(Column(metric: record.metric, cutoff: record.cutoff))
             }
         }
@@ -130,7 +137,7 @@ public struct ExperimentReport: Sendable {
     }
 
     func testRecord(run: RunRecord, metric: String, cutoff: Int) -> MetricRecord? {
-        metrics[run.id!]?.first { $0.metric == metric && $0.cutoff == cutoff && !Self.isValidation($0.evaluationProtocol) }
+        metrics[run.id!]?.first { $0.metric == metric && $0.cutoff == cutoff && !Self.isSecondary($0.evaluationProtocol) }
     }
 
     /// A run's test value of a metric.
@@ -141,6 +148,29 @@ public struct ExperimentReport: Sendable {
     /// A run's value of a metric measured on the validation part.
     public func validationValue(run: RunRecord, _ column: Column) -> Double? {
         metrics[run.id!]?.first { $0.metric == column.metric && $0.cutoff == column.cutoff && Self.isValidation($0.evaluationProtocol) }?.value
+    }
+
+    /// The sampled protocols any run was evaluated under, by name.
+    public var sampledProtocols: [String] {
+        Set(metrics.values.flatMap { $0.map(\.evaluationProtocol) }.filter(Self.isSampled)).sorted()
+    }
+
+    /// The metric columns measured under a sampled protocol.
+    public func sampledColumns(_ evaluationProtocol: String) -> [Column] {
+        var seen = Set<Column>()
+        for records in metrics.values {
+            for record in records where record.evaluationProtocol == evaluationProtocol { seen.insert(Column(metric: record.metric, cutoff: record.cutoff)) }
+        }
+        return seen.sorted()
+    }
+
+    /// A metric under a sampled protocol over a model's selected runs; nil if any lacks it.
+    public func sampledAggregate(_ model: ModelSummary, _ evaluationProtocol: String, _ column: Column) -> Aggregate? {
+        let values = model.runs.compactMap { run in
+            metrics[run.id!]?.first { $0.metric == column.metric && $0.cutoff == column.cutoff && $0.evaluationProtocol == evaluationProtocol }?.value
+        }
+        guard values.count == model.runs.count else { return nil }
+        return Aggregate(values)
     }
 
     /// The metric significance, box plots and the accuracy-time chart are about: ndcg@10 when

@@ -25,6 +25,7 @@ struct ReportDocument {
         out.append(.heading(level: 2, text: "Results"))
         out.append(contentsOf: results())
         out.append(contentsOf: beyondAccuracy())
+        out.append(contentsOf: sampledProtocols())
         if let significance { out.append(contentsOf: significance.blocks()) }
         out.append(contentsOf: references())
         out.append(contentsOf: timings())
@@ -98,6 +99,32 @@ struct ReportDocument {
                 + (spread.map { " Means over \($0)." } ?? "")),
             .table(ReportTable(header: ["model"] + beyond.map(\.label), rows: rows)),
         ]
+    }
+
+    /// One table per sampled protocol: the same models and metrics over each user's relevant items
+    /// and sampled negatives only.
+    private func sampledProtocols() -> [ReportBlock] {
+        let finished = report.models.filter(\.succeeded)
+        guard !finished.isEmpty else { return [] }
+        var out: [ReportBlock] = []
+        for name in report.sampledProtocols {
+            let columns = report.sampledColumns(name)
+            let rows = finished.map { model in
+                let aggregates = columns.map { report.sampledAggregate(model, name, $0) }
+                return [ReportTable.Cell(model.label)] + aggregates.map { aggregate in
+                    ReportTable.Cell(aggregate.map { String(format: "%.4f", $0.mean) } ?? "-",
+                                     suffix: aggregate.map { $0.n > 1 ? String(format: " ± %.4f", $0.std) : "" } ?? "")
+                }
+            }
+            let fingerprints = Set(finished.flatMap(\.runs).compactMap(\.candidatesFingerprint)).sorted()
+            out.append(.heading(level: 3, text: "Protocol \(name)"))
+            out.append(.paragraph("Each test user ranked over its relevant test items and its sampled negatives only "
+                + "(docs/metrics.md, protocol `sampled`); the negatives are stored in the ledger under "
+                + fingerprints.map { "`\($0.prefix(16))…`" }.joined(separator: ", ") + "."
+                + (spread.map { " Mean ± standard deviation over \($0)." } ?? "")))
+            out.append(.table(ReportTable(header: ["model"] + columns.map(\.label), rows: rows)))
+        }
+        return out
     }
 
     private func references() -> [ReportBlock] {
