@@ -40,10 +40,12 @@ public struct WorkerIsolation: Sendable {
         public var pluginPath: String
         /// Show the plugin's own log lines (`recbench run --verbose`).
         public var verbose: Bool
+        /// Write the test lists to this TREC run file (`recbench run --export-trec`).
+        public var trecRun: String?
     }
 
     func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, point: Int, seed: UInt64, dataDirectory: DataDirectory,
-             searchPath: PluginSearchPath, pluginPath: String, console: Console) -> ExperimentRunner.RunOutcome {
+             searchPath: PluginSearchPath, pluginPath: String, console: Console, trecRun: String? = nil) -> ExperimentRunner.RunOutcome {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("recbench-worker-\(getpid())-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -54,7 +56,7 @@ public struct WorkerIsolation: Sendable {
                 dataDirectory: dataDirectory.path, dataOrigin: dataDirectory.origin,
                 pluginDirectories: searchPath.entries.map(\.directory), pluginOrigins: searchPath.entries.map(\.origin),
                 output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB,
-                pluginPath: pluginPath, verbose: console.verbose)
+                pluginPath: pluginPath, verbose: console.verbose, trecRun: trecRun)
             let requestPath = folder.appendingPathComponent("request.json")
             try JSONEncoder().encode(request).write(to: requestPath)
             return try launch(requestPath: requestPath.path, output: request.output, console: console)
@@ -190,7 +192,7 @@ public enum Worker {
             let fold = try runner.prepare(splits[request.foldIndex], index: request.foldIndex, file: file, dataset: dataset,
                                           fingerprint: false)
             let loadSeconds = Date().timeIntervalSince(loadStart)
-            var outcome = runner.execute(models[0], point: request.point, seed: request.seed, fold: fold)
+            var outcome = runner.execute(models[0], point: request.point, seed: request.seed, fold: fold, trecRun: request.trecRun)
             outcome.loadSeconds = loadSeconds
             var usage = rusage()
             if getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 { outcome.peakMemoryBytes = Int64(usage.ru_maxrss) * 1024 }
