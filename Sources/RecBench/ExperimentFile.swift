@@ -108,6 +108,9 @@ public struct ExperimentFile: Sendable {
         /// `protocols = ["full-ranking", "sampled"]` with `[evaluation.sampled]`: every run is also
         /// evaluated under this sampled protocol (nil: full ranking only).
         public var sampled: SampledProtocol?
+        /// `[evaluation.slices]`: bucket edges of user activity and item popularity (ranking only).
+        public var userActivityBuckets = EvaluationSlices.defaultUserActivity
+        public var itemPopularityBuckets = EvaluationSlices.defaultItemPopularity
 
         public var isRating: Bool { evaluationProtocol == RatingEvaluator.protocolName }
     }
@@ -290,6 +293,7 @@ public struct ExperimentFile: Sendable {
         let evaluationProtocol = protocolKey ?? RankingEvaluator.protocolName
         try evaluationTable.check("protocol", evaluationProtocol, in: knownProtocols)
         let sampled = try parseSampled(&evaluationTable, path: path, listed: protocolList.contains(sampledProtocolKey), seed: seed)
+        let sliceBuckets = try parseSlices(&evaluationTable, path: path, isRating: evaluationProtocol == RatingEvaluator.protocolName)
         let isRating = evaluationProtocol == RatingEvaluator.protocolName
         var cutoffs: [Int] = []
         if isRating {
@@ -556,6 +560,8 @@ public struct ExperimentFile: Sendable {
         file.seeds = seeds.isEmpty ? [seed] : seeds
         file.evaluation.selectionMetric = selectionMetric
         file.evaluation.sampled = sampled
+        file.evaluation.userActivityBuckets = sliceBuckets.users
+        file.evaluation.itemPopularityBuckets = sliceBuckets.items
         return file
     }
 
@@ -584,6 +590,30 @@ public struct ExperimentFile: Sendable {
             throw table.error(at: "protocols", "protocols must include \"full-ranking\": the sampled protocol is evaluated beside it, not instead of it")
         }
         return names
+    }
+
+    /// `[evaluation.slices]`: `user_activity` and `item_popularity`, each an array of strictly
+    /// ascending positive bucket edges (defaults `EvaluationSlices.default…`).
+    static func parseSlices(_ table: inout StrictTable, path: String, isRating: Bool)
+        throws -> (users: SliceBuckets, items: SliceBuckets) {
+        var users = EvaluationSlices.defaultUserActivity, items = EvaluationSlices.defaultItemPopularity
+        guard let entry = table.take("slices") else { return (users, items) }
+        guard !isRating else { throw table.error(at: "slices", "slices apply to ranking protocols") }
+        guard case .table(let inner) = entry.node.value else {
+            throw table.error(at: "slices", "slices must be a table ([evaluation.slices])")
+        }
+        var slices = StrictTable(inner, path: path, context: "[evaluation.slices]")
+        for (key, target) in [("user_activity", 0), ("item_popularity", 1)] {
+            guard let nodes = try slices.optional(key, \.arrayValue, "an array of ascending positive integers") else { continue }
+            let edges = nodes.compactMap { $0.value.integerValue }.map(Int.init)
+            guard edges.count == nodes.count, !edges.isEmpty, edges.allSatisfy({ $0 > 0 }),
+                  zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw slices.error(at: key, "\(key) must be a non-empty array of strictly ascending positive integers (bucket edges, e.g. [1, 5, 20])")
+            }
+            if target == 0 { users = SliceBuckets(edges: edges) } else { items = SliceBuckets(edges: edges) }
+        }
+        try slices.finish()
+        return (users, items)
     }
 
     /// `[evaluation.sampled]`: negatives (default 100), sampler ("uniform" or "popularity", default

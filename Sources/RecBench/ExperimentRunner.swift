@@ -105,6 +105,8 @@ public struct ExperimentRunner {
         /// Ranking protocols: the masked items (train, and validation) and the test matrix of the test evaluation.
         var mask: CSRMatrix?
         var test: CSRMatrix?
+        /// The experiment's evaluation settings (slice buckets and the like).
+        var evaluation: ExperimentFile.EvaluationSpec
         /// Original ids by dense id, for TREC files.
         var userIDs: [String] = []
         var itemIDs: [String] = []
@@ -195,7 +197,8 @@ public struct ExperimentRunner {
     /// `fingerprint: false` in a worker, which records nothing.
     func prepare(_ split: ThreeWaySplit, index: Int, file: ExperimentFile, dataset: Dataset, fingerprint: Bool = true) throws -> PreparedFold {
         let train = try split.evaluation.matrix(split.train, of: dataset)
-        var fold = PreparedFold(index: index, split: split, fingerprint: fingerprint ? split.fingerprint(of: dataset) : "", train: train)
+        var fold = PreparedFold(index: index, split: split, fingerprint: fingerprint ? split.fingerprint(of: dataset) : "", train: train,
+                                evaluation: file.evaluation)
         if file.evaluation.isRating {
             fold.rating = RatingEvaluator(
                 train: train, testUsers: split.test.map { dataset.users[$0] }, testItems: split.test.map { dataset.items[$0] },
@@ -442,6 +445,11 @@ public struct ExperimentRunner {
             parts["ratingScale"] = [Double(evaluation.ratingScale.lowerBound), Double(evaluation.ratingScale.upperBound)]
             parts["unknownPairs"] = evaluation.unknownPairs.rawValue
         }
+        if evaluation.userActivityBuckets != EvaluationSlices.defaultUserActivity
+            || evaluation.itemPopularityBuckets != EvaluationSlices.defaultItemPopularity {
+            // Only when not the defaults, so identities of runs made before slices are unchanged.
+            parts["slices"] = "users=\(evaluation.userActivityBuckets.edges),items=\(evaluation.itemPopularityBuckets.edges)"
+        }
         if let sampled = evaluation.sampled, let candidatesFingerprint {
             // Only present with a sampled protocol, so identities of other runs are unchanged.
             parts["sampled"] = "\(sampled.name),seed=\(sampled.seed),candidates=\(candidatesFingerprint)"
@@ -469,6 +477,15 @@ public struct ExperimentRunner {
             var users: [Int32]
             var values: [Double]
         }
+        public struct Slice: Codable, Sendable {
+            var dimension: String
+            var bucket: String
+            var index: Int
+            var metric: String
+            var cutoff: Int
+            var value: Double
+            var users: Int
+        }
         public struct Epoch: Codable, Sendable {
             var epoch: Int
             var loss: Double
@@ -482,6 +499,8 @@ public struct ExperimentRunner {
         public var evaluatedCount: Int?
         public var metrics: [Metric] = []
         public var perUser: [PerUser] = []
+        /// Full-ranking metrics by user-activity and item-popularity bucket.
+        public var slices: [Slice] = []
         public var epochs: [Epoch] = []
         public var bestEpoch: Int?
         /// Peak resident memory of the worker process (bytes), when run in one.
@@ -568,6 +587,17 @@ public struct ExperimentRunner {
                 outcome.metrics += aggregates.map {
                     .init(metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
                           value: $0.value, definitionVersion: BeyondAccuracy.definitionVersion)
+                }
+                if let test = fold.test {
+                    let evaluation = fold.evaluation
+                    let slices = EvaluationSlices.byUserActivity(result: result, train: train, buckets: evaluation.userActivityBuckets)
+                        + EvaluationSlices.byItemPopularity(result: result, train: train, test: test, buckets: evaluation.itemPopularityBuckets,
+                                                            cutoffs: evaluator.keys.filter { !$0.metric.isCutoffFree }.map(\.cutoff)
+                                                                .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } })
+                    outcome.slices = slices.map {
+                        .init(dimension: $0.dimension, bucket: $0.bucket, index: $0.index, metric: $0.metric, cutoff: $0.cutoff,
+                              value: $0.value, users: $0.users)
+                    }
                 }
                 if let sampled = fold.sampled {
                     let result = try sampled.evaluate(score: score)
@@ -702,11 +732,15 @@ public struct ExperimentRunner {
             PerUserRecord(runId: 0, metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: $0.evaluationProtocol,
                           users: $0.users, values: $0.values)
         } : []
+        let slices = ok ? outcome.slices.map {
+            SliceMetricRecord(evaluationProtocol: RankingEvaluator.protocolName, dimension: $0.dimension, bucket: $0.bucket, bucketIndex: $0.index,
+                              metric: $0.metric, cutoff: $0.cutoff, value: $0.value, users: $0.users, definitionVersion: RankingMetric.definitionVersion)
+        } : []
         let epochs = outcome.epochs.map {
             EpochRecord(epoch: $0.epoch, loss: $0.loss, metric: $0.metric, value: $0.value, seconds: $0.seconds)
         }
         do {
-            return try ledger?.insert(run, metrics: metrics, perUser: perUser, epochs: epochs) ?? run
+            return try ledger?.insert(run, metrics: metrics, perUser: perUser, epochs: epochs, slices: slices) ?? run
         } catch {
             console.warning("  could not record \(model.spec.label) in the ledger: \(error)")
             return run

@@ -92,7 +92,13 @@ public struct RunImporter {
         let perUser = zip(result.keys, result.perUser).map { key, values in
             PerUserRecord(runId: 0, metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: name, users: result.users, values: values)
         }
-        let stored = try ledger.insert(run, metrics: records, perUser: perUser)
+        let slices = (EvaluationSlices.byUserActivity(result: result, train: fold.train, buckets: file.evaluation.userActivityBuckets)
+            + EvaluationSlices.byItemPopularity(result: result, train: fold.train, test: test, buckets: file.evaluation.itemPopularityBuckets,
+                                                cutoffs: file.evaluation.cutoffs)).map {
+            SliceMetricRecord(evaluationProtocol: name, dimension: $0.dimension, bucket: $0.bucket, bucketIndex: $0.index, metric: $0.metric,
+                              cutoff: $0.cutoff, value: $0.value, users: $0.users, definitionVersion: RankingMetric.definitionVersion)
+        }
+        let stored = try ledger.insert(run, metrics: records, perUser: perUser, slices: slices)
         let missing = result.users.filter { imported.rankings[Int($0)].isEmpty }.count
         let key = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
         return Imported(run: stored, imported: imported, missingUsers: missing,

@@ -38,3 +38,35 @@ public struct SampledCandidatesRecord: Codable, Sendable, Equatable, FetchableRe
     public var negativeItems: [Int32] { negatives.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) } }
     public var seedValue: UInt64 { UInt64(bitPattern: seed) }
 }
+
+/// One metric of one run on one slice of users or test items (`EvaluationSlices`): by user
+/// activity bucket or by item popularity bucket, with the number of users averaged.
+public struct SliceMetricRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "sliceMetric"
+    public var runId: Int64
+    public var evaluationProtocol: String
+    /// "user-activity" or "item-popularity".
+    public var dimension: String
+    /// "0", "1–4", "≥100"; `bucketIndex` orders them.
+    public var bucket: String
+    public var bucketIndex: Int
+    public var metric: String
+    public var cutoff: Int
+    public var value: Double
+    public var users: Int
+    public var definitionVersion: Int
+
+    public init(runId: Int64 = 0, evaluationProtocol: String, dimension: String, bucket: String, bucketIndex: Int, metric: String,
+                cutoff: Int, value: Double, users: Int, definitionVersion: Int) {
+        self.runId = runId
+        self.evaluationProtocol = evaluationProtocol
+        self.dimension = dimension
+        self.bucket = bucket
+        self.bucketIndex = bucketIndex
+        self.metric = metric
+        self.cutoff = cutoff
+        self.value = value
+        self.users = users
+        self.definitionVersion = definitionVersion
+    }
+}

@@ -18,6 +18,8 @@ public struct ExperimentReport: Sendable {
     public var epochs: [Int64: [EpochRecord]] = [:]
     /// Per-user values of the headline metric (test protocol) of selected successful runs, by run id.
     public var perUser: [Int64: PerUserRecord] = [:]
+    /// Metrics by user-activity and item-popularity bucket, by run id (runs that stored them).
+    public var slices: [Int64: [SliceMetricRecord]] = [:]
 
     public init(experiment: ExperimentRecord, runs: [RunRecord], metrics: [Int64: [MetricRecord]],
                 epochs: [Int64: [EpochRecord]] = [:], perUser: [Int64: PerUserRecord] = [:]) {
@@ -46,6 +48,7 @@ public struct ExperimentReport: Sendable {
         }
         var report = ExperimentReport(experiment: contents.experiment, runs: contents.runs, metrics: contents.metrics,
                                       epochs: contents.epochs)
+        report.slices = try ledger.slices(runIDs: contents.runs.compactMap(\.id))
         if let headline = report.headline {
             // The protocol a run's test value of the headline was recorded under (e.g. "full-ranking").
             var byProtocol: [String: [Int64]] = [:]
@@ -148,6 +151,43 @@ public struct ExperimentReport: Sendable {
     /// A run's value of a metric measured on the validation part.
     public func validationValue(run: RunRecord, _ column: Column) -> Double? {
         metrics[run.id!]?.first { $0.metric == column.metric && $0.cutoff == column.cutoff && Self.isValidation($0.evaluationProtocol) }?.value
+    }
+
+    /// One slice table: a metric's buckets (in order, with the users of the first model's runs) and
+    /// each model's mean over its selected runs per bucket (nil where a run lacks the bucket).
+    public struct SliceTable: Sendable {
+        public var dimension: String
+        public var column: Column
+        public var buckets: [(label: String, users: Int)]
+        public var rows: [(model: String, values: [Double?])]
+    }
+
+    /// The slice table of `dimension` for `column`, or nil when no selected run stored it.
+    public func sliceTable(_ dimension: String, _ column: Column) -> SliceTable? {
+        let finished = models.filter(\.succeeded)
+        func records(_ run: RunRecord) -> [SliceMetricRecord] {
+            (slices[run.id!] ?? []).filter { $0.dimension == dimension && $0.metric == column.metric && $0.cutoff == column.cutoff }
+        }
+        var labels: [Int: String] = [:]
+        var users: [Int: Int] = [:]
+        for model in finished {
+            for run in model.runs {
+                for record in records(run) {
+                    labels[record.bucketIndex] = record.bucket
+                    if model.position == finished.first?.position { users[record.bucketIndex, default: 0] += record.users }
+                }
+            }
+        }
+        guard !labels.isEmpty else { return nil }
+        let order = labels.keys.sorted()
+        let rows = finished.map { model -> (model: String, values: [Double?]) in
+            let values = order.map { index -> Double? in
+                let found = model.runs.compactMap { run in records(run).first { $0.bucketIndex == index }?.value }
+                return found.count == model.runs.count ? found.reduce(0, +) / Double(found.count) : nil
+            }
+            return (model.label, values)
+        }
+        return SliceTable(dimension: dimension, column: column, buckets: order.map { (labels[$0]!, users[$0] ?? 0) }, rows: rows)
     }
 
     /// The sampled protocols any run was evaluated under, by name.
