@@ -34,8 +34,18 @@ public struct EvaluationBenchmark {
         /// Wall time of `RankingEvaluator.evaluate`, of which `scoringSeconds` in the SGEMM calls.
         public var evaluationSeconds: Double
         public var scoringSeconds: Double
+        /// CPU seconds (user + system, every thread of the process) spent during the evaluation: on
+        /// a machine shared with other work, wall time depends on the load and this does not.
+        public var evaluationCPUSeconds: Double
         public var peakResidentBytes: Int64
         public var means: [(String, Double)]
+    }
+
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     public func run(dataDirectory: DataDirectory) throws -> Measurement {
@@ -74,6 +84,7 @@ public struct EvaluationBenchmark {
         evaluator.blockSize = blockSize
         evaluator.threadCount = threads
         evaluator.keepLists = true
+        let cpuBefore = Self.processCPUSeconds()
         var gathered = [Float](repeating: 0, count: blockSize * d)
         var scoring = 0.0
         let result = try evaluator.evaluate { users, scores in
@@ -95,12 +106,13 @@ public struct EvaluationBenchmark {
             scoring += Date().timeIntervalSince(start)
         }
         let evaluationSeconds = lap()
+        let evaluationCPUSeconds = Self.processCPUSeconds() - cpuBefore
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Measurement(
             users: data.userCount, items: itemCount, trainInteractions: split.train.count, testInteractions: split.test.count,
             loadSeconds: loadSeconds, matrixSeconds: matrixSeconds, factorSeconds: factorSeconds,
-            evaluationSeconds: evaluationSeconds, scoringSeconds: scoring, peakResidentBytes: Int64(usage.ru_maxrss) * 1024,
+            evaluationSeconds: evaluationSeconds, scoringSeconds: scoring, evaluationCPUSeconds: evaluationCPUSeconds, peakResidentBytes: Int64(usage.ru_maxrss) * 1024,
             means: zip(result.keys, result.means).map { ($0.description, $1) })
     }
 }

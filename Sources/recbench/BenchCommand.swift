@@ -21,7 +21,8 @@ extension Recbench.Bench {
                 `recbench run` does: users scored in blocks by one SGEMM each, training items masked, \
                 top-K selected, precision, recall, ndcg, map, mrr and hr at K, lists kept. Prints the \
                 time of each phase, the share of the evaluation spent scoring, and the process's peak \
-                resident memory. Measure on a release build (swift build -c release).
+                resident memory, and the CPU seconds the evaluation used (on a shared machine wall time \
+                depends on the load; CPU time much less). Measure on a release build (swift build -c release).
 
                 Example:
                   recbench bench evaluation --dataset gowalla --repeat 3
@@ -65,8 +66,8 @@ extension Recbench.Bench {
                 }
                 let load = avg1("load %.3f s", m.loadSeconds), matrices = avg1("matrices %.3f s", m.matrixSeconds)
                 let factors = avg1("factors %.3f s", m.factorSeconds)
-                print("run \(repetition): evaluation \(String(format: "%.3f", m.evaluationSeconds)) s "
-                    + "(scoring \(String(format: "%.3f", m.scoringSeconds)) s, mask/top-K/metrics \(String(format: "%.3f", m.evaluationSeconds - m.scoringSeconds)) s); "
+                print("run \(repetition): evaluation \(String(format: "%.3f", m.evaluationSeconds)) s wall, "
+                    + "\(String(format: "%.3f", m.evaluationCPUSeconds)) s CPU (scoring \(String(format: "%.3f", m.scoringSeconds)) s, mask/top-K/metrics \(String(format: "%.3f", m.evaluationSeconds - m.scoringSeconds)) s); "
                     + "\(load), \(matrices), \(factors); peak RSS \(m.peakResidentBytes / 1_048_576) MiB")
                 if repetition == 1 {
                     print(m.means.map { String(format: "%@ = %.5f", $0.0, $0.1) }.joined(separator: ", "))
