@@ -154,7 +154,9 @@ public struct ExperimentReport: Sendable {
     }
 
     /// One slice table: a metric's buckets (in order, with the users of the first model's runs) and
-    /// each model's mean over its selected runs per bucket (nil where a run lacks the bucket).
+    /// each model's value per bucket pooled over its selected runs: Σ users·value / Σ users, the mean
+    /// over every (run, user) in the bucket, so a bucket empty in some folds still has a value (nil
+    /// when empty in all).
     public struct SliceTable: Sendable {
         public var dimension: String
         public var column: Column
@@ -182,8 +184,9 @@ public struct ExperimentReport: Sendable {
         let order = labels.keys.sorted()
         let rows = finished.map { model -> (model: String, values: [Double?]) in
             let values = order.map { index -> Double? in
-                let found = model.runs.compactMap { run in records(run).first { $0.bucketIndex == index }?.value }
-                return found.count == model.runs.count ? found.reduce(0, +) / Double(found.count) : nil
+                let found = model.runs.compactMap { run in records(run).first { $0.bucketIndex == index } }
+                let users = found.reduce(0) { $0 + $1.users }
+                return users > 0 ? found.reduce(0.0) { $0 + Double($1.users) * $1.value } / Double(users) : nil
             }
             return (model.label, values)
         }

@@ -148,7 +148,7 @@ struct ReportDocument {
         guard !tables.isEmpty else { return [] }
         var out: [ReportBlock] = [.heading(level: 3, text: "Slices")]
         for (title, note, table) in tables {
-            out.append(.paragraph("**\(title)** — \(note)" + (spread.map { " Means over \($0)." } ?? "")))
+            out.append(.paragraph("**\(title)** — \(note)" + (spread.map { " Pooled over \($0): the mean over every (run, user) in the bucket." } ?? "")))
             let header = ["model"] + table.buckets.map { "\($0.label) (\(grouped($0.users)))" }
             let rows = table.rows.map { row in
                 [ReportTable.Cell(row.model)] + row.values.map { ReportTable.Cell($0.map { String(format: "%.4f", $0) } ?? "-") }
