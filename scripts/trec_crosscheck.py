@@ -2,6 +2,7 @@
 """Evaluate a TREC run against qrels with pytrec_eval (or ranx) and with recbench's v1 definitions.
 
     python3 scripts/trec_crosscheck.py RUN QRELS [--k 10] [--per-user]
+    python3 scripts/trec_crosscheck.py RUN QRELS --k 10 --ledger LEDGER --label MODEL [--tolerance 1e-6]
 
 Run lines are `qid Q0 docid rank score runname`, qrels lines `qid 0 docid relevance`
 (relevance > 0 is relevant). Prints, averaged over the qrels users with at least one relevant
@@ -18,6 +19,11 @@ min(|T(u)|, K) (only pytrec_eval has been run with this script so far; its ranx 
 whether ranx's map@k divides like trec_eval is not checked here — the per-user rescaling below
 assumes it does). The script therefore also prints the tool's MAP rescaled per user,
 AP_tool · |T| / min(|T|, K), which must equal recbench's MAP@K.
+
+With --ledger and --label, the values recbench stored for that model (its latest successful run,
+protocol full-ranking) are read from the SQLite ledger and the acceptance check is made: the
+tool's P@K, Recall@K and nDCG@K, and its MAP@K rescaled to v1, must equal recbench's to within
+--tolerance (default 1e-6); the exit status is 1 otherwise, and 2 when neither tool is installed.
 
 Ordering: the tools sort each user's items by score, descending, ignoring the rank column;
 trec_eval breaks equal scores by docid in descending string order. The plain-Python reference
@@ -99,13 +105,70 @@ def tool_metrics(run, qrels, k):
         return None, None
 
 
+def recbench_values(ledger, label, k, fold):
+    """recbench's stored means at cutoff k for the latest successful run labelled `label` (of `fold`, 1-based)."""
+    import sqlite3
+    db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    if fold is None:
+        row = db.execute("SELECT id FROM run WHERE label = ? AND status = 'ok' ORDER BY id DESC LIMIT 1", (label,)).fetchone()
+    else:
+        row = db.execute("SELECT id FROM run WHERE label = ? AND status = 'ok' AND fold = ? ORDER BY id DESC LIMIT 1",
+                         (label, fold - 1)).fetchone()
+    if row is None:
+        sys.exit(f"error: {ledger} has no successful run labelled {label!r}")
+    run_id = row[0]
+    values = {}
+    for name, metric in [("P", "precision"), ("Recall", "recall"), ("nDCG", "ndcg"), ("MAP", "map")]:
+        found = db.execute("SELECT value FROM metric WHERE runId = ? AND metric = ? AND cutoff = ? AND evaluationProtocol = 'full-ranking'",
+                           (run_id, metric, k)).fetchone()
+        if found is None:
+            sys.exit(f"error: run #{run_id} ({label}) stored no {metric}@{k} under full-ranking")
+        values[name] = found[0]
+    return run_id, values
+
+
+def compare_with_ledger(args, tool, tool_name, users, relevant, zero):
+    """The acceptance check: the reference tool against recbench's stored values."""
+    k = args.k
+    run_id, stored = recbench_values(args.ledger, args.label, k, args.fold)
+    print()
+    if tool is None:
+        print("neither pytrec_eval nor ranx is installed: the acceptance check needs one of them")
+        sys.exit(2)
+
+    def mean(values):
+        return math.fsum(values) / len(values)
+
+    print(f"acceptance: {tool_name} against recbench run #{run_id} ({args.label}) in {args.ledger}, tolerance {args.tolerance:g}")
+    print(f"{'metric':<12} {'recbench (ledger)':>24} {tool_name:>24} {'|difference|':>14}")
+    ok = True
+    for m in ["P", "Recall", "nDCG", "MAP"]:
+        if m == "MAP":
+            value = mean([tool.get(q, zero)["MAP"] * len(relevant[q]) / min(len(relevant[q]), k) for q in users])
+            name = f"MAP@{k}*"
+        else:
+            value = mean([tool.get(q, zero)[m] for q in users])
+            name = f"{m}@{k}"
+        difference = abs(value - stored[m])
+        ok = ok and difference <= args.tolerance
+        print(f"{name:<12} {stored[m]!r:>24} {value!r:>24} {difference:>14.3g}")
+    print("ACCEPTED" if ok else "REJECTED")
+    return ok
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("run")
     parser.add_argument("qrels")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--per-user", action="store_true")
+    parser.add_argument("--ledger", help="recbench's SQLite ledger, to compare against its stored values")
+    parser.add_argument("--label", help="the model label whose latest successful run to compare (with --ledger)")
+    parser.add_argument("--fold", type=int, help="with --ledger: the run of this fold (1-based; default: the latest run)")
+    parser.add_argument("--tolerance", type=float, default=1e-6)
     args = parser.parse_args()
+    if (args.ledger is None) != (args.label is None):
+        parser.error("--ledger and --label go together")
     k = args.k
 
     run, names = read_run(args.run)
@@ -158,6 +221,8 @@ def main():
         print()
         print("neither pytrec_eval nor ranx is installed: only the plain-Python reference was computed")
         ok = True
+    if args.ledger is not None:
+        ok = compare_with_ledger(args, tool, tool_name, users, relevant, zero) and ok
     if args.per_user:
         print()
         for q in users:

@@ -81,6 +81,12 @@ public struct ExperimentFile: Sendable {
         /// `select_by`: the validation metric that picks a searched model's point (ranking only;
         /// set when a validation part exists and something is searched or stopped early).
         public var selectionMetric: MetricKey?
+        /// `protocols = ["full-ranking", "sampled"]` with `[evaluation.sampled]`: every run is also
+        /// evaluated under this sampled protocol (nil: full ranking only).
+        public var sampled: SampledProtocol?
+        /// `[evaluation.slices]`: bucket edges of user activity and item popularity (ranking only).
+        public var userActivityBuckets = EvaluationSlices.defaultUserActivity
+        public var itemPopularityBuckets = EvaluationSlices.defaultItemPopularity
 
         public var isRating: Bool { evaluationProtocol == RatingEvaluator.protocolName }
     }
@@ -275,8 +281,12 @@ public struct ExperimentFile: Sendable {
         try splitTable.finish()
 
         var evaluationTable = try top.requiredTable("evaluation")
-        let evaluationProtocol = try evaluationTable.optional("protocol", \.stringValue, "a string") ?? RankingEvaluator.protocolName
+        let protocolKey = try evaluationTable.optional("protocol", \.stringValue, "a string")
+        let protocolList = try parseProtocols(&evaluationTable, path: path, single: protocolKey)
+        let evaluationProtocol = protocolKey ?? RankingEvaluator.protocolName
         try evaluationTable.check("protocol", evaluationProtocol, in: knownProtocols)
+        let sampled = try parseSampled(&evaluationTable, path: path, listed: protocolList.contains(sampledProtocolKey), seed: seed)
+        let sliceBuckets = try parseSlices(&evaluationTable, path: path, isRating: evaluationProtocol == RatingEvaluator.protocolName)
         let isRating = evaluationProtocol == RatingEvaluator.protocolName
         var cutoffs: [Int] = []
         if isRating {
@@ -557,7 +567,89 @@ public struct ExperimentFile: Sendable {
         file.runMemoryLimitMB = Int(memoryLimit)
         file.seeds = seeds.isEmpty ? [seed] : seeds
         file.evaluation.selectionMetric = selectionMetric
+        file.evaluation.sampled = sampled
+        file.evaluation.userActivityBuckets = sliceBuckets.users
+        file.evaluation.itemPopularityBuckets = sliceBuckets.items
         return file
+    }
+
+    /// What `protocols` lists for the sampled protocol.
+    static let sampledProtocolKey = "sampled"
+
+    /// `protocols = ["full-ranking", "sampled"]`: the ranking protocols every run is evaluated
+    /// under. Full ranking is always among them (validation, selection and early stopping use it);
+    /// `protocol` and `protocols` are exclusive.
+    static func parseProtocols(_ table: inout StrictTable, path: String, single: String?) throws -> [String] {
+        guard let nodes = try table.optional("protocols", \.arrayValue, "an array of protocol names") else { return [] }
+        if single != nil {
+            throw table.error(at: "protocols", "give either protocol or protocols, not both")
+        }
+        let known = [RankingEvaluator.protocolName, sampledProtocolKey]
+        var names: [String] = []
+        for node in nodes {
+            guard let name = node.value.stringValue, known.contains(name) else {
+                var message = "unknown protocol \(node.value.stringValue.map { "\"\($0)\"" } ?? node.value.typeName) in protocols"
+                if let text = node.value.stringValue, let guess = Suggest.closest(to: text, among: known) { message += " (did you mean \"\(guess)\"?)" }
+                throw ExperimentError(file: path, position: node.position, message: message + "; known: \(known.joined(separator: ", "))")
+            }
+            if !names.contains(name) { names.append(name) }
+        }
+        guard names.contains(RankingEvaluator.protocolName) else {
+            throw table.error(at: "protocols", "protocols must include \"full-ranking\": the sampled protocol is evaluated beside it, not instead of it")
+        }
+        return names
+    }
+
+    /// `[evaluation.slices]`: `user_activity` and `item_popularity`, each an array of strictly
+    /// ascending positive bucket edges (defaults `EvaluationSlices.default…`).
+    static func parseSlices(_ table: inout StrictTable, path: String, isRating: Bool)
+        throws -> (users: SliceBuckets, items: SliceBuckets) {
+        var users = EvaluationSlices.defaultUserActivity, items = EvaluationSlices.defaultItemPopularity
+        guard let entry = table.take("slices") else { return (users, items) }
+        guard !isRating else { throw table.error(at: "slices", "slices apply to ranking protocols") }
+        guard case .table(let inner) = entry.node.value else {
+            throw table.error(at: "slices", "slices must be a table ([evaluation.slices])")
+        }
+        var slices = StrictTable(inner, path: path, context: "[evaluation.slices]")
+        for (key, target) in [("user_activity", 0), ("item_popularity", 1)] {
+            guard let nodes = try slices.optional(key, \.arrayValue, "an array of ascending positive integers") else { continue }
+            let edges = nodes.compactMap { $0.value.integerValue }.map(Int.init)
+            guard edges.count == nodes.count, !edges.isEmpty, edges.allSatisfy({ $0 > 0 }),
+                  zip(edges, edges.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw slices.error(at: key, "\(key) must be a non-empty array of strictly ascending positive integers (bucket edges, e.g. [1, 5, 20])")
+            }
+            if target == 0 { users = SliceBuckets(edges: edges) } else { items = SliceBuckets(edges: edges) }
+        }
+        try slices.finish()
+        return (users, items)
+    }
+
+    /// `[evaluation.sampled]`: negatives (default 100), sampler ("uniform" or "popularity", default
+    /// uniform), seed (default [experiment].seed). Allowed only when `protocols` lists "sampled".
+    static func parseSampled(_ table: inout StrictTable, path: String, listed: Bool, seed: UInt64) throws -> SampledProtocol? {
+        var settings = SampledProtocol(negatives: 100, sampler: .uniform, seed: seed)
+        if let entry = table.take("sampled") {
+            guard listed else {
+                throw table.error(at: "sampled", "[evaluation.sampled] needs protocols = [\"full-ranking\", \"sampled\"] in [evaluation]")
+            }
+            guard case .table(let inner) = entry.node.value else {
+                throw table.error(at: "sampled", "sampled must be a table ([evaluation.sampled])")
+            }
+            var sampledTable = StrictTable(inner, path: path, context: "[evaluation.sampled]")
+            if let negatives = try sampledTable.optional("negatives", \.integerValue, "a positive integer") {
+                guard (1...100_000).contains(negatives) else {
+                    throw sampledTable.error(at: "negatives", "negatives must be between 1 and 100000, got \(negatives)")
+                }
+                settings.negatives = Int(negatives)
+            }
+            if let sampler = try sampledTable.optional("sampler", \.stringValue, "a string") {
+                try sampledTable.check("sampler", sampler, in: SampledProtocol.Sampler.allCases.map(\.rawValue))
+                settings.sampler = SampledProtocol.Sampler(rawValue: sampler)!
+            }
+            settings.seed = try sampledTable.optionalSeed("seed") ?? seed
+            try sampledTable.finish()
+        }
+        return listed ? settings : nil
     }
 }
 

@@ -21,6 +21,10 @@ public struct ExperimentPlan {
             add("evaluation  rating: \(evaluation.ratingMetrics.map(\.rawValue).joined(separator: ", ")); scale \(evaluation.ratingScale); unknown pairs: \(evaluation.unknownPairs.rawValue)")
         } else {
             add("evaluation  \(evaluation.evaluationProtocol): \(evaluation.metrics.map(\.rawValue).joined(separator: ", ")) at \(evaluation.cutoffs.map(String.init).joined(separator: ", "))")
+            if let sampled = evaluation.sampled {
+                add("            and \(sampled.name): \(sampled.negatives) \(sampled.sampler.rawValue) negatives per test user, seed \(sampled.seed)")
+            }
+            add("            slices: user activity \(evaluation.userActivityBuckets.edges), item popularity \(evaluation.itemPopularityBuckets.edges)")
         }
         add()
         add("models (parameters marked * take the plugin's default):")

@@ -22,6 +22,9 @@ public struct ExperimentRunner {
     public var splitCache: SplitCache?
     /// Skip malformed rows of the dataset's files (reported, and part of the dataset fingerprint).
     public var skipBadRows = false
+    /// `recbench run --export-trec DIR`: each computed run's test lists as a TREC run file and
+    /// each fold's test set as qrels, in this folder.
+    public var trecExportDirectory: String?
 
     public init(searchPath: PluginSearchPath, registry: PluginRegistry, dataDirectory: DataDirectory, ledger: Ledger?,
                 console: Console, isolation: WorkerIsolation?) {
@@ -103,6 +106,18 @@ public struct ExperimentRunner {
         var ranking: RankingEvaluator?
         /// Validation evaluation (train items masked), when the split has a validation part.
         var validation: RankingEvaluator?
+        /// The sampled protocol's test evaluation, with the negatives drawn for this fold.
+        var sampled: SampledRankingEvaluator?
+        /// SHA-256 of those negatives (`SampledCandidates.canonicalBytes`): enters run identity.
+        var candidatesFingerprint: String?
+        /// Ranking protocols: the masked items (train, and validation) and the test matrix of the test evaluation.
+        var mask: CSRMatrix?
+        var test: CSRMatrix?
+        /// The experiment's evaluation settings (slice buckets and the like).
+        var evaluation: ExperimentFile.EvaluationSpec
+        /// Original ids by dense id, for TREC files.
+        var userIDs: [String] = []
+        var itemIDs: [String] = []
         var rating: RatingEvaluator?
         var ratingMetrics: [RatingMetric] = []
         /// Item genres, for intra-list diversity (nil when the dataset has none).
@@ -194,7 +209,8 @@ public struct ExperimentRunner {
     /// `fingerprint: false` in a worker, which records nothing.
     func prepare(_ split: ThreeWaySplit, index: Int, file: ExperimentFile, dataset: Dataset, fingerprint: Bool = true) throws -> PreparedFold {
         let train = try split.evaluation.matrix(split.train, of: dataset)
-        var fold = PreparedFold(index: index, split: split, fingerprint: fingerprint ? split.fingerprint(of: dataset) : "", train: train)
+        var fold = PreparedFold(index: index, split: split, fingerprint: fingerprint ? split.fingerprint(of: dataset) : "", train: train,
+                                evaluation: file.evaluation)
         if file.evaluation.isRating {
             fold.rating = RatingEvaluator(
                 train: train, testUsers: split.test.map { dataset.users[$0] }, testItems: split.test.map { dataset.items[$0] },
@@ -204,13 +220,28 @@ public struct ExperimentRunner {
         } else {
             // Seen items are masked: train, and for the test evaluation validation too.
             let mask = split.validation.isEmpty ? train : try split.evaluation.matrix((split.train + split.validation).sorted(), of: dataset)
-            var evaluator = RankingEvaluator(train: mask, test: try split.evaluation.matrix(split.test, of: dataset),
+            let testMatrix = try split.evaluation.matrix(split.test, of: dataset)
+            var evaluator = RankingEvaluator(train: mask, test: testMatrix,
                                              metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
             // Both cores for mask/top-K/metrics (results are bit-identical to one thread), and the
             // top-K lists kept for the beyond-accuracy measures.
             evaluator.threadCount = ProcessInfo.processInfo.activeProcessorCount
             evaluator.keepLists = true
             fold.ranking = evaluator
+            fold.mask = mask
+            fold.test = testMatrix
+            fold.userIDs = dataset.userIDs
+            fold.itemIDs = dataset.itemIDs
+            if let settings = file.evaluation.sampled {
+                // Drawn here, in the parent and again in each worker: the draw depends only on the
+                // fold, the settings and the seed, and the fingerprint checks that both agree.
+                let candidates = NegativeSampler.sample(settings, mask: mask, test: testMatrix, itemWeights: Self.itemCounts(train))
+                fold.sampled = SampledRankingEvaluator(mask: mask, test: testMatrix, candidates: candidates,
+                                                       metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
+                var hasher = SHA256()
+                hasher.update(candidates.canonicalBytes)
+                fold.candidatesFingerprint = hasher.hexDigest()
+            }
             if !split.validation.isEmpty {
                 var validation = RankingEvaluator(train: train, test: try split.evaluation.matrix(split.validation, of: dataset),
                                                   metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
@@ -221,6 +252,28 @@ public struct ExperimentRunner {
         }
         fold.itemFeatures = ItemFeatures.build(from: dataset)
         return fold
+    }
+
+    /// A TREC run name: the label with anything but letters, digits, '.', '-' and '_' replaced by '_'.
+    static func trecRunName(_ label: String) -> String {
+        String(label.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
+    }
+
+    /// `DIR/<label>[-point<p>][-seed<s>][-fold<f>].run`: the parts only where the model has several.
+    static func trecRunPath(in directory: String, label: String, job: Job, fold: Int, file: ExperimentFile, model: ResolvedModel,
+                            foldCount: Int) -> String {
+        var name = trecRunName(label)
+        if model.points.count > 1 { name += "-point\(job.point)" }
+        if model.seeds(in: file).count > 1 { name += "-seed\(job.seed)" }
+        if foldCount > 1 { name += "-fold\(fold + 1)" }
+        return (directory as NSString).appendingPathComponent(name + ".run")
+    }
+
+    /// Training interactions per item: the popularity sampler's weights.
+    static func itemCounts(_ train: CSRMatrix) -> [Int] {
+        var counts = [Int](repeating: 0, count: train.columnCount)
+        for item in train.indices { counts[Int(item)] += 1 }
+        return counts
     }
 
     /// One run: a model at one parameter point with one seed on one fold.
@@ -279,7 +332,26 @@ public struct ExperimentRunner {
         experiment.timingReferencesJSON = Self.encode(file.timingReferences)
         experiment = try ledger.insert(experiment)
         let datasetFingerprint = experiment.datasetFingerprint
+        for fold in folds {
+            guard let sampled = fold.sampled, let fingerprint = fold.candidatesFingerprint else { continue }
+            let candidates = sampled.candidates
+            try ledger.store(SampledCandidatesRecord(
+                fingerprint: fingerprint, evaluationProtocol: candidates.protocolName, seed: candidates.seed,
+                splitFingerprint: fold.fingerprint, users: candidates.users, offsets: candidates.offsets, negatives: candidates.negatives))
+            console.info("Sampled protocol \(candidates.protocolName) (seed \(candidates.seed)): \(candidates.negatives.count) negatives "
+                + "for \(candidates.users.count) users\(folds.count > 1 ? " in fold \(fold.index + 1)" : ""), stored as \(fingerprint.prefix(12))")
+        }
 
+        if let directory = trecExportDirectory {
+            guard !file.evaluation.isRating else { throw PluginError("--export-trec needs a ranking protocol; this experiment uses \(file.evaluation.evaluationProtocol)") }
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            for fold in folds {
+                guard let test = fold.test else { continue }
+                let path = (directory as NSString).appendingPathComponent(folds.count > 1 ? "qrels-fold\(fold.index + 1).txt" : "qrels.txt")
+                try TrecInterchange.writeQrels(to: URL(fileURLWithPath: path), test: test, userIDs: fold.userIDs, itemIDs: fold.itemIDs)
+                console.info("TREC qrels: \(path)")
+            }
+        }
         let total = models.reduce(0) { $0 + $1.points.count * $1.seeds(in: file).count } * folds.count
         var runs: [RunRecord] = []
         var reused = 0
@@ -298,15 +370,17 @@ public struct ExperimentRunner {
                         console.info("[\(runs.count + 1)/\(total)] \(model.spec.label)" + (where_.isEmpty ? "" : " " + where_.joined(separator: ", "))
                             + Self.eta(started: started, done: runs.count, total: total))
                         let identity = Self.identity(job, foldIndex: fold.index, foldFingerprint: fold.fingerprint, file: file,
-                                                    datasetFingerprint: datasetFingerprint)
+                                                    datasetFingerprint: datasetFingerprint, candidatesFingerprint: fold.candidatesFingerprint)
                         let record: RunRecord
                         if let done = try ledger.finishedRun(identity: identity) {
                             record = try ledger.reuse(done, in: experiment.id!, position: position, label: model.spec.label,
                                                       point: point, selected: !model.spec.hasSearch)
                             reused += 1
-                            console.info("  already in the ledger (run #\(done.id!)): reused")
+                            console.info("  already in the ledger (run #\(done.id!)): reused"
+                                + (trecExportDirectory == nil ? "" : "; its lists were not recomputed, so no TREC run file is written for it (use a new ledger to export every run)"))
                         } else {
-                            record = runOne(job, identity: identity, experimentID: experiment.id!, fold: fold, file: file)
+                            record = runOne(job, identity: identity, experimentID: experiment.id!, fold: fold, file: file,
+                                            trecRun: trecExportDirectory.map { Self.trecRunPath(in: $0, label: model.spec.label, job: job, fold: fold.index, file: file, model: model, foldCount: folds.count) })
                         }
                         runs.append(record)
                         group.append((record, try selectionValue(of: record, file: file)))
@@ -367,7 +441,8 @@ public struct ExperimentRunner {
 
     /// SHA-256 of everything that determines a run's numbers. Two runs with the same identity
     /// produce the same results, so a finished one is reused instead of recomputed.
-    static func identity(_ job: Job, foldIndex: Int, foldFingerprint: String, file: ExperimentFile, datasetFingerprint: String) -> String {
+    static func identity(_ job: Job, foldIndex: Int, foldFingerprint: String, file: ExperimentFile, datasetFingerprint: String,
+                         candidatesFingerprint: String? = nil) -> String {
         let evaluation = file.evaluation
         var parts: [String: Any] = [
             "identity": "recbench-run-v1",
@@ -387,6 +462,15 @@ public struct ExperimentRunner {
         if evaluation.isRating {
             parts["ratingScale"] = [Double(evaluation.ratingScale.lowerBound), Double(evaluation.ratingScale.upperBound)]
             parts["unknownPairs"] = evaluation.unknownPairs.rawValue
+        }
+        if evaluation.userActivityBuckets != EvaluationSlices.defaultUserActivity
+            || evaluation.itemPopularityBuckets != EvaluationSlices.defaultItemPopularity {
+            // Only when not the defaults, so identities of runs made before slices are unchanged.
+            parts["slices"] = "users=\(evaluation.userActivityBuckets.edges),items=\(evaluation.itemPopularityBuckets.edges)"
+        }
+        if let sampled = evaluation.sampled, let candidatesFingerprint {
+            // Only present with a sampled protocol, so identities of other runs are unchanged.
+            parts["sampled"] = "\(sampled.name),seed=\(sampled.seed),candidates=\(candidatesFingerprint)"
         }
         if let stopping = job.model.spec.earlyStopping {
             parts["earlyStopping"] = "\(stopping.metric.description),patience=\(stopping.patience),every=\(stopping.every)"
@@ -414,6 +498,15 @@ public struct ExperimentRunner {
             var users: [Int32]
             var values: [Double]
         }
+        public struct Slice: Codable, Sendable {
+            var dimension: String
+            var bucket: String
+            var index: Int
+            var metric: String
+            var cutoff: Int
+            var value: Double
+            var users: Int
+        }
         public struct Epoch: Codable, Sendable {
             var epoch: Int
             var loss: Double
@@ -427,12 +520,16 @@ public struct ExperimentRunner {
         public var evaluatedCount: Int?
         public var metrics: [Metric] = []
         public var perUser: [PerUser] = []
+        /// Full-ranking metrics by user-activity and item-popularity bucket.
+        public var slices: [Slice] = []
         public var epochs: [Epoch] = []
         public var bestEpoch: Int?
         /// Peak resident memory of the worker process (bytes), when run in one.
         public var peakMemoryBytes: Int64?
         /// Seconds the worker spent reading the data and making the fold before the run.
         public var loadSeconds: Double?
+        /// The fingerprint of the sampled negatives the evaluation used (checked by the parent).
+        public var candidatesFingerprint: String?
         public var headline = ""
 
         public static func failed(_ error: String, fitSeconds: Double? = nil) -> RunOutcome {
@@ -455,7 +552,8 @@ public struct ExperimentRunner {
     }
 
     /// Creates, fits and evaluates one model on one fold. Errors become a failed outcome.
-    func execute(_ model: ResolvedModel, point: Int = 0, seed: UInt64? = nil, fold: PreparedFold) -> RunOutcome {
+    /// `trecRun`: write the test lists there as a TREC run file (named after the model's label).
+    func execute(_ model: ResolvedModel, point: Int = 0, seed: UInt64? = nil, fold: PreparedFold, trecRun: String? = nil) -> RunOutcome {
         var outcome = RunOutcome()
         let train = fold.train
         do {
@@ -492,6 +590,10 @@ public struct ExperimentRunner {
                 let progress = console.progressBar(title: "  scoring \(model.spec.label)")
                 let result = try evaluator.evaluate(score: score, progress: progress)
                 console.endProgress()
+                if let trecRun, let lists = result.lists {
+                    try TrecInterchange.writeRun(to: URL(fileURLWithPath: trecRun), users: result.users, rankings: lists,
+                                                 userIDs: fold.userIDs, itemIDs: fold.itemIDs, runName: Self.trecRunName(model.spec.label))
+                }
                 outcome.metrics += zip(result.keys, result.means).map { key, mean in
                     .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
                           value: mean, definitionVersion: RankingMetric.definitionVersion)
@@ -507,6 +609,33 @@ public struct ExperimentRunner {
                 outcome.metrics += aggregates.map {
                     .init(metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: RankingEvaluator.protocolName,
                           value: $0.value, definitionVersion: BeyondAccuracy.definitionVersion)
+                }
+                if let test = fold.test {
+                    let evaluation = fold.evaluation
+                    let slices = EvaluationSlices.byUserActivity(result: result, train: train, buckets: evaluation.userActivityBuckets)
+                        + EvaluationSlices.byItemPopularity(result: result, train: train, test: test, buckets: evaluation.itemPopularityBuckets,
+                                                            cutoffs: evaluator.keys.filter { !$0.metric.isCutoffFree }.map(\.cutoff)
+                                                                .reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } })
+                    outcome.slices = slices.map {
+                        .init(dimension: $0.dimension, bucket: $0.bucket, index: $0.index, metric: $0.metric, cutoff: $0.cutoff,
+                              value: $0.value, users: $0.users)
+                    }
+                }
+                if let sampled = fold.sampled {
+                    let result = try sampled.evaluate(score: score)
+                    let name = sampled.protocolName
+                    outcome.metrics += zip(result.keys, result.means).map { key, mean in
+                        .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: name,
+                              value: mean, definitionVersion: RankingMetric.definitionVersion)
+                    }
+                    outcome.metrics += result.aggregates.map {
+                        .init(metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: name, value: $0.value,
+                              definitionVersion: RankingMetric.definitionVersion)
+                    }
+                    outcome.perUser += zip(result.keys, result.perUser).map { key, values in
+                        .init(metric: key.metric.rawValue, cutoff: key.cutoff, evaluationProtocol: name, users: result.users, values: values)
+                    }
+                    outcome.candidatesFingerprint = fold.candidatesFingerprint
                 }
                 outcome.evaluatedCount = evaluator.users.count
                 let key = result.keys.first { $0 == MetricKey(.ndcg, 10) } ?? result.keys.first { $0.metric == .ndcg } ?? result.keys[0]
@@ -586,15 +715,21 @@ public struct ExperimentRunner {
     }
 
     /// Runs one job on one fold (in a worker process when isolation is on) and records it.
-    private func runOne(_ job: Job, identity: String, experimentID: Int64, fold: PreparedFold, file: ExperimentFile) -> RunRecord {
+    private func runOne(_ job: Job, identity: String, experimentID: Int64, fold: PreparedFold, file: ExperimentFile,
+                        trecRun: String? = nil) -> RunRecord {
         let model = job.model
         let startedAt = Self.now()
-        let outcome: RunOutcome
+        var outcome: RunOutcome
         if let isolation {
             outcome = isolation.run(file: file, modelIndex: job.position, foldIndex: fold.index, point: job.point, seed: job.seed,
-                                    cachedSplit: fold.cached, skipBadRows: skipBadRows, dataDirectory: dataDirectory, searchPath: searchPath, pluginPath: model.plugin.path, console: console)
+                                    cachedSplit: fold.cached, skipBadRows: skipBadRows, dataDirectory: dataDirectory,
+                                    searchPath: searchPath, pluginPath: model.plugin.path, console: console, trecRun: trecRun)
         } else {
-            outcome = execute(model, point: job.point, seed: job.seed, fold: fold)
+            outcome = execute(model, point: job.point, seed: job.seed, fold: fold, trecRun: trecRun)
+        }
+        if let trecRun, outcome.error == nil { console.info("  TREC run file: \(trecRun)") }
+        if outcome.error == nil, outcome.candidatesFingerprint != fold.candidatesFingerprint {
+            outcome.error = "the worker drew other sampled negatives (\(outcome.candidatesFingerprint ?? "none")) than the host (\(fold.candidatesFingerprint ?? "none")): sampling is not deterministic"
         }
         if let error = outcome.error {
             console.warning("  \(model.spec.label) failed: \(error)")
@@ -624,6 +759,7 @@ public struct ExperimentRunner {
         run.loadSeconds = outcome.loadSeconds
         run.epochsRun = outcome.epochs.isEmpty ? nil : outcome.epochs.count
         run.bestEpoch = outcome.bestEpoch
+        run.candidatesFingerprint = fold.candidatesFingerprint
         let metrics = ok ? outcome.metrics.map {
             MetricRecord(runId: 0, metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: $0.evaluationProtocol,
                          value: $0.value, definitionVersion: $0.definitionVersion)
@@ -632,11 +768,15 @@ public struct ExperimentRunner {
             PerUserRecord(runId: 0, metric: $0.metric, cutoff: $0.cutoff, evaluationProtocol: $0.evaluationProtocol,
                           users: $0.users, values: $0.values)
         } : []
+        let slices = ok ? outcome.slices.map {
+            SliceMetricRecord(evaluationProtocol: RankingEvaluator.protocolName, dimension: $0.dimension, bucket: $0.bucket, bucketIndex: $0.index,
+                              metric: $0.metric, cutoff: $0.cutoff, value: $0.value, users: $0.users, definitionVersion: RankingMetric.definitionVersion)
+        } : []
         let epochs = outcome.epochs.map {
             EpochRecord(epoch: $0.epoch, loss: $0.loss, metric: $0.metric, value: $0.value, seconds: $0.seconds)
         }
         do {
-            return try ledger?.insert(run, metrics: metrics, perUser: perUser, epochs: epochs) ?? run
+            return try ledger?.insert(run, metrics: metrics, perUser: perUser, epochs: epochs, slices: slices) ?? run
         } catch {
             console.warning("  could not record \(model.spec.label) in the ledger: \(error)")
             return run

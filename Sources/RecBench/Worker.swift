@@ -44,11 +44,13 @@ public struct WorkerIsolation: Sendable {
         public var cachedSplit: ExperimentRunner.CachedSplit?
         /// Read the dataset skipping malformed rows, as the parent did (`--skip-bad-rows`).
         public var skipBadRows: Bool?
+        /// Write the test lists to this TREC run file (`recbench run --export-trec`).
+        public var trecRun: String?
     }
 
     func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, point: Int, seed: UInt64,
              cachedSplit: ExperimentRunner.CachedSplit? = nil, skipBadRows: Bool = false, dataDirectory: DataDirectory,
-             searchPath: PluginSearchPath, pluginPath: String, console: Console) -> ExperimentRunner.RunOutcome {
+             searchPath: PluginSearchPath, pluginPath: String, console: Console, trecRun: String? = nil) -> ExperimentRunner.RunOutcome {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("recbench-worker-\(getpid())-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -59,7 +61,8 @@ public struct WorkerIsolation: Sendable {
                 dataDirectory: dataDirectory.path, dataOrigin: dataDirectory.origin,
                 pluginDirectories: searchPath.entries.map(\.directory), pluginOrigins: searchPath.entries.map(\.origin),
                 output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB,
-                pluginPath: pluginPath, verbose: console.verbose, cachedSplit: cachedSplit, skipBadRows: skipBadRows)
+                pluginPath: pluginPath, verbose: console.verbose, cachedSplit: cachedSplit, skipBadRows: skipBadRows,
+                trecRun: trecRun)
             let requestPath = folder.appendingPathComponent("request.json")
             try JSONEncoder().encode(request).write(to: requestPath)
             return try launch(requestPath: requestPath.path, output: request.output, console: console)
@@ -199,7 +202,7 @@ public enum Worker {
             }
             let fold = try runner.prepare(split, index: request.foldIndex, file: file, dataset: dataset, fingerprint: false)
             let loadSeconds = Date().timeIntervalSince(loadStart)
-            var outcome = runner.execute(models[0], point: request.point, seed: request.seed, fold: fold)
+            var outcome = runner.execute(models[0], point: request.point, seed: request.seed, fold: fold, trecRun: request.trecRun)
             outcome.loadSeconds = loadSeconds
             var usage = rusage()
             if getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 { outcome.peakMemoryBytes = Int64(usage.ru_maxrss) * 1024 }

@@ -136,7 +136,61 @@ public final class Ledger: Sendable {
                 t.primaryKey(["runId", "epoch"])
             }
         }
+        migrator.registerMigration("v5: sampled ranking candidates and slices") { db in
+            // Negatives of a sampled protocol, stored once per fingerprint (see SampledCandidatesRecord).
+            try db.create(table: "sampledCandidates") { t in
+                t.primaryKey("fingerprint", .text)
+                t.column("evaluationProtocol", .text).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("splitFingerprint", .text).notNull()
+                t.column("userCount", .integer).notNull()
+                t.column("negativeCount", .integer).notNull()
+                t.column("users", .blob).notNull()
+                t.column("offsets", .blob).notNull()
+                t.column("negatives", .blob).notNull()
+            }
+            try db.alter(table: "run") { t in
+                // The sampled candidates the run was evaluated with, when its experiment has a sampled protocol.
+                t.add(column: "candidatesFingerprint", .text)
+            }
+            try db.create(table: "sliceMetric") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("evaluationProtocol", .text).notNull()
+                t.column("dimension", .text).notNull()
+                t.column("bucket", .text).notNull()
+                t.column("bucketIndex", .integer).notNull()
+                t.column("metric", .text).notNull()
+                t.column("cutoff", .integer).notNull()
+                t.column("value", .double).notNull()
+                t.column("users", .integer).notNull()
+                t.column("definitionVersion", .integer).notNull()
+                t.primaryKey(["runId", "evaluationProtocol", "dimension", "bucketIndex", "metric", "cutoff"])
+            }
+        }
         return migrator
+    }
+
+    /// Stores drawn negatives unless the same fingerprint is already stored (same bytes, same rows).
+    public func store(_ candidates: SampledCandidatesRecord) throws {
+        try pool.write { db in try candidates.insert(db, onConflict: .ignore) }
+    }
+
+    /// Slice values of the given runs, by run id, ordered by dimension, bucket, metric and cutoff.
+    public func slices(runIDs: [Int64]) throws -> [Int64: [SliceMetricRecord]] {
+        guard !runIDs.isEmpty else { return [:] }
+        return try pool.read { db in
+            var result: [Int64: [SliceMetricRecord]] = [:]
+            for record in try SliceMetricRecord.filter(runIDs.contains(Column("runId")))
+                .order(Column("dimension"), Column("bucketIndex"), Column("metric"), Column("cutoff")).fetchAll(db) {
+                result[record.runId, default: []].append(record)
+            }
+            return result
+        }
+    }
+
+    /// The negatives stored under a fingerprint, if any.
+    public func sampledCandidates(fingerprint: String) throws -> SampledCandidatesRecord? {
+        try pool.read { db in try SampledCandidatesRecord.fetchOne(db, key: fingerprint) }
     }
 
     public func insert(_ experiment: ExperimentRecord) throws -> ExperimentRecord {
@@ -150,7 +204,7 @@ public final class Ledger: Sendable {
     /// Stores a run with its metrics, per-user values and learning curve together, or none of them.
     @discardableResult
     public func insert(_ run: RunRecord, metrics: [MetricRecord], perUser: [PerUserRecord] = [],
-                       epochs: [EpochRecord] = []) throws -> RunRecord {
+                       epochs: [EpochRecord] = [], slices: [SliceMetricRecord] = []) throws -> RunRecord {
         try pool.write { db in
             var record = run
             try record.insert(db)
@@ -165,6 +219,10 @@ public final class Ledger: Sendable {
             for var epoch in epochs {
                 epoch.runId = record.id!
                 try epoch.insert(db)
+            }
+            for var slice in slices {
+                slice.runId = record.id!
+                try slice.insert(db)
             }
             return record
         }
@@ -195,7 +253,7 @@ public final class Ledger: Sendable {
             copy.reusedFromRunId = source.reusedFromRunId ?? source.id
             try copy.insert(db)
             let id = copy.id!
-            for table in ["metric", "perUserMetric", "epoch"] {
+            for table in ["metric", "perUserMetric", "epoch", "sliceMetric"] {
                 let columns = try db.columns(in: table).map(\.name).filter { $0 != "runId" }
                 let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
                 try db.execute(sql: "INSERT INTO \(table) (runId, \(list)) SELECT ?, \(list) FROM \(table) WHERE runId = ?",

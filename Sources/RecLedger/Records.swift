@@ -110,6 +110,10 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     /// For models that train in epochs: how many ran, and which one was kept.
     public var epochsRun: Int?
     public var bestEpoch: Int?
+    // Since v5.
+    /// SHA-256 of the sampled protocol's negatives this run was evaluated with (see
+    /// `SampledCandidatesRecord`); nil without a sampled protocol.
+    public var candidatesFingerprint: String?
 
     public init(
         experimentId: Int64, position: Int, label: String, plugin: String, pluginVersion: String,

@@ -18,6 +18,8 @@ public struct ExperimentReport: Sendable {
     public var epochs: [Int64: [EpochRecord]] = [:]
     /// Per-user values of the headline metric (test protocol) of selected successful runs, by run id.
     public var perUser: [Int64: PerUserRecord] = [:]
+    /// Metrics by user-activity and item-popularity bucket, by run id (runs that stored them).
+    public var slices: [Int64: [SliceMetricRecord]] = [:]
 
     public init(experiment: ExperimentRecord, runs: [RunRecord], metrics: [Int64: [MetricRecord]],
                 epochs: [Int64: [EpochRecord]] = [:], perUser: [Int64: PerUserRecord] = [:]) {
@@ -46,6 +48,7 @@ public struct ExperimentReport: Sendable {
         }
         var report = ExperimentReport(experiment: contents.experiment, runs: contents.runs, metrics: contents.metrics,
                                       epochs: contents.epochs)
+        report.slices = try ledger.slices(runIDs: contents.runs.compactMap(\.id))
         if let headline = report.headline {
             // The protocol a run's test value of the headline was recorded under (e.g. "full-ranking").
             var byProtocol: [String: [Int64]] = [:]
@@ -111,6 +114,13 @@ public struct ExperimentReport: Sendable {
     /// Values measured on the validation part ("validation:full-ranking"), used to select points.
     public static func isValidation(_ evaluationProtocol: String) -> Bool { evaluationProtocol.hasPrefix("validation:") }
 
+    /// Values of a sampled ranking protocol ("sampled:uniform-100"), measured beside the main one
+    /// and shown in their own table.
+    public static func isSampled(_ evaluationProtocol: String) -> Bool { evaluationProtocol.hasPrefix("sampled:") }
+
+    /// Values that are not the main test protocol's: validation and sampled protocols.
+    static func isSecondary(_ evaluationProtocol: String) -> Bool { isValidation(evaluationProtocol) || isSampled(evaluationProtocol) }
+
     /// Test-metric columns, in the order precision, recall, ndcg, map, mrr, hr, rmse, mae, then cutoffs.
     public var columns: [Column] {
         testColumns { !Self.bookkeeping.contains($0) && !Self.beyondAccuracy.contains($0) }
@@ -122,7 +132,7 @@ public struct ExperimentReport: Sendable {
     private func testColumns(_ include: (String) -> Bool) -> [Column] {
         var seen = Set<Column>()
         for records in metrics.values {
-            for record in records where !Self.isValidation(record.evaluationProtocol) && include(record.metric) {
+            for record in records where !Self.isSecondary(record.evaluationProtocol) && include(record.metric) {
                 seen.insert(Column(metric: record.metric, cutoff: record.cutoff))
             }
         }
@@ -130,7 +140,7 @@ public struct ExperimentReport: Sendable {
     }
 
     func testRecord(run: RunRecord, metric: String, cutoff: Int) -> MetricRecord? {
-        metrics[run.id!]?.first { $0.metric == metric && $0.cutoff == cutoff && !Self.isValidation($0.evaluationProtocol) }
+        metrics[run.id!]?.first { $0.metric == metric && $0.cutoff == cutoff && !Self.isSecondary($0.evaluationProtocol) }
     }
 
     /// A run's test value of a metric.
@@ -141,6 +151,69 @@ public struct ExperimentReport: Sendable {
     /// A run's value of a metric measured on the validation part.
     public func validationValue(run: RunRecord, _ column: Column) -> Double? {
         metrics[run.id!]?.first { $0.metric == column.metric && $0.cutoff == column.cutoff && Self.isValidation($0.evaluationProtocol) }?.value
+    }
+
+    /// One slice table: a metric's buckets (in order, with the users of the first model's runs) and
+    /// each model's value per bucket pooled over its selected runs: Σ users·value / Σ users, the mean
+    /// over every (run, user) in the bucket, so a bucket empty in some folds still has a value (nil
+    /// when empty in all).
+    public struct SliceTable: Sendable {
+        public var dimension: String
+        public var column: Column
+        public var buckets: [(label: String, users: Int)]
+        public var rows: [(model: String, values: [Double?])]
+    }
+
+    /// The slice table of `dimension` for `column`, or nil when no selected run stored it.
+    public func sliceTable(_ dimension: String, _ column: Column) -> SliceTable? {
+        let finished = models.filter(\.succeeded)
+        func records(_ run: RunRecord) -> [SliceMetricRecord] {
+            (slices[run.id!] ?? []).filter { $0.dimension == dimension && $0.metric == column.metric && $0.cutoff == column.cutoff }
+        }
+        var labels: [Int: String] = [:]
+        var users: [Int: Int] = [:]
+        for model in finished {
+            for run in model.runs {
+                for record in records(run) {
+                    labels[record.bucketIndex] = record.bucket
+                    if model.position == finished.first?.position { users[record.bucketIndex, default: 0] += record.users }
+                }
+            }
+        }
+        guard !labels.isEmpty else { return nil }
+        let order = labels.keys.sorted()
+        let rows = finished.map { model -> (model: String, values: [Double?]) in
+            let values = order.map { index -> Double? in
+                let found = model.runs.compactMap { run in records(run).first { $0.bucketIndex == index } }
+                let users = found.reduce(0) { $0 + $1.users }
+                return users > 0 ? found.reduce(0.0) { $0 + Double($1.users) * $1.value } / Double(users) : nil
+            }
+            return (model.label, values)
+        }
+        return SliceTable(dimension: dimension, column: column, buckets: order.map { (labels[$0]!, users[$0] ?? 0) }, rows: rows)
+    }
+
+    /// The sampled protocols any run was evaluated under, by name.
+    public var sampledProtocols: [String] {
+        Set(metrics.values.flatMap { $0.map(\.evaluationProtocol) }.filter(Self.isSampled)).sorted()
+    }
+
+    /// The metric columns measured under a sampled protocol.
+    public func sampledColumns(_ evaluationProtocol: String) -> [Column] {
+        var seen = Set<Column>()
+        for records in metrics.values {
+            for record in records where record.evaluationProtocol == evaluationProtocol { seen.insert(Column(metric: record.metric, cutoff: record.cutoff)) }
+        }
+        return seen.sorted()
+    }
+
+    /// A metric under a sampled protocol over a model's selected runs; nil if any lacks it.
+    public func sampledAggregate(_ model: ModelSummary, _ evaluationProtocol: String, _ column: Column) -> Aggregate? {
+        let values = model.runs.compactMap { run in
+            metrics[run.id!]?.first { $0.metric == column.metric && $0.cutoff == column.cutoff && $0.evaluationProtocol == evaluationProtocol }?.value
+        }
+        guard values.count == model.runs.count else { return nil }
+        return Aggregate(values)
     }
 
     /// The metric significance, box plots and the accuracy-time chart are about: ndcg@10 when

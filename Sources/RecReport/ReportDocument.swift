@@ -25,6 +25,8 @@ struct ReportDocument {
         out.append(.heading(level: 2, text: "Results"))
         out.append(contentsOf: results())
         out.append(contentsOf: beyondAccuracy())
+        out.append(contentsOf: sampledProtocols())
+        out.append(contentsOf: slices())
         if let significance { out.append(contentsOf: significance.blocks()) }
         out.append(contentsOf: references())
         out.append(contentsOf: timings())
@@ -98,6 +100,62 @@ struct ReportDocument {
                 + (spread.map { " Means over \($0)." } ?? "")),
             .table(ReportTable(header: ["model"] + beyond.map(\.label), rows: rows)),
         ]
+    }
+
+    /// One table per sampled protocol: the same models and metrics over each user's relevant items
+    /// and sampled negatives only.
+    private func sampledProtocols() -> [ReportBlock] {
+        let finished = report.models.filter(\.succeeded)
+        guard !finished.isEmpty else { return [] }
+        var out: [ReportBlock] = []
+        for name in report.sampledProtocols {
+            let columns = report.sampledColumns(name)
+            let rows = finished.map { model in
+                let aggregates = columns.map { report.sampledAggregate(model, name, $0) }
+                return [ReportTable.Cell(model.label)] + aggregates.map { aggregate in
+                    ReportTable.Cell(aggregate.map { String(format: "%.4f", $0.mean) } ?? "-",
+                                     suffix: aggregate.map { $0.n > 1 ? String(format: " ± %.4f", $0.std) : "" } ?? "")
+                }
+            }
+            let fingerprints = Set(finished.flatMap(\.runs).compactMap(\.candidatesFingerprint)).sorted()
+            out.append(.heading(level: 3, text: "Protocol \(name)"))
+            out.append(.paragraph("Each test user ranked over its relevant test items and its sampled negatives only "
+                + "(docs/metrics.md, protocol `sampled`); the negatives are stored in the ledger under "
+                + fingerprints.map { "`\($0.prefix(16))…`" }.joined(separator: ", ") + "."
+                + (spread.map { " Mean ± standard deviation over \($0)." } ?? "")))
+            out.append(.table(ReportTable(header: ["model"] + columns.map(\.label), rows: rows)))
+        }
+        return out
+    }
+
+    /// The headline metric by user-activity bucket and recall@K of the headline's K by item-popularity bucket.
+    private func slices() -> [ReportBlock] {
+        guard let headline = report.headline else { return [] }
+        var tables: [(String, String, ExperimentReport.SliceTable)] = []
+        if let users = report.sliceTable("user-activity", headline) {
+            tables.append(("\(headline.label) by user activity",
+                           "Users bucketed by their number of training interactions (0 = cold start); the mean of the per-user values "
+                           + "of each bucket's users. Column heads give the bucket and its users"
+                           + (report.foldCount > 1 ? " (summed over folds)" : "") + ".", users))
+        }
+        let recall = ExperimentReport.Column(metric: "recall", cutoff: headline.cutoff)
+        if let items = report.sliceTable("item-popularity", recall) {
+            tables.append(("\(recall.label) by item popularity",
+                           "Test items bucketed by their number of training interactions (0 = unseen in training); per user, recall "
+                           + "restricted to its test items in the bucket, averaged over the users that have any. Column heads give the "
+                           + "bucket and those users.", items))
+        }
+        guard !tables.isEmpty else { return [] }
+        var out: [ReportBlock] = [.heading(level: 3, text: "Slices")]
+        for (title, note, table) in tables {
+            out.append(.paragraph("**\(title)** — \(note)" + (spread.map { " Pooled over \($0): the mean over every (run, user) in the bucket." } ?? "")))
+            let header = ["model"] + table.buckets.map { "\($0.label) (\(grouped($0.users)))" }
+            let rows = table.rows.map { row in
+                [ReportTable.Cell(row.model)] + row.values.map { ReportTable.Cell($0.map { String(format: "%.4f", $0) } ?? "-") }
+            }
+            out.append(.table(ReportTable(header: header, rows: rows)))
+        }
+        return out
     }
 
     private func references() -> [ReportBlock] {

@@ -28,7 +28,7 @@ struct Recbench: ParsableCommand {
               recbench run experiments/quickstart.toml
             """,
         version: ExperimentRunner.hostVersion,
-        subcommands: [Run.self, PlanCommand.self, Report.self, CompareCommand.self, ListCommand.self, Plugins.self, DataCommand.self, WorkerCommand.self]
+        subcommands: [Run.self, PlanCommand.self, Report.self, CompareCommand.self, ListCommand.self, Plugins.self, DataCommand.self, ImportRun.self, Bench.self, WorkerCommand.self]
     )
 }
 
@@ -106,6 +106,11 @@ extension Recbench {
         @Flag(help: "Fail (exit 3) when a published value listed in the file is not reproduced within its tolerance.")
         var check = false
 
+        @Option(name: .customLong("export-trec"), help: ArgumentHelp(
+            "Also write every computed run's ranked test lists as a TREC run file (<label>.run) and the test set as qrels (qrels.txt) in this folder, for trec_eval, pytrec_eval or ranx.",
+            valueName: "dir"))
+        var exportTrec: String?
+
         @Flag(name: .customLong("in-process"), help: ArgumentHelp(
             "Run models inside this process instead of one worker process per run (for debugging a plugin; a crashing plugin then stops everything)."))
         var inProcess = false
@@ -134,6 +139,7 @@ extension Recbench {
                     ledger: try Ledger(path: common.ledgerPath), console: console, isolation: isolation)
                 runner.skipBadRows = skipBadRows
                 runner.splitCache = SplitCache(directory: splitCache ?? Self.defaultSplitCache(ledger: common.ledgerPath))
+                runner.trecExportDirectory = exportTrec.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                 let outcome = try runner.run(experiment)
                 console.info("Recorded experiment execution #\(outcome.experiment.id!) in \(common.ledgerPath)")
                 if !noReport {
