@@ -20,11 +20,19 @@ Runs (each appends one record to --results; one training job at a time, the core
         --name ml100k-strat
     $PY $S recbole-data-gowalla --gowalla /work/shared/datasets/gowalla --out /tmp/graphref/recbole
     $PY $S recbole --model NGCF --data /tmp/graphref/recbole --dataset ml100k-strat --topk 10 \
-        --epochs 60 --eval-every 1 --batch 1024 --lr 0.001 --results $R
+        --epochs 60 --eval-every 1 --batch 1024 --lr 0.001 --threads 1 --param node_dropout=0.1 \
+        --param message_dropout=0.1 --param eval_batch_size=2000000 --results $R
     $PY $S lightgcn-reference --repo PATH/TO/LightGCN-PyTorch --gowalla /work/shared/datasets/gowalla \
-        --workdir /tmp/graphref/lightgcn-ref --epochs 3 --eval-after 3 --results $R
+        --workdir /tmp/graphref/lightgcn-ref --epochs 2 --eval-after 2 --threads 1 --results $R
     $PY $S recbole --model NGCF --data /tmp/graphref/recbole --dataset gowalla --topk 20 \
-        --epochs 5 --eval-at 1,3,5 --batch 2048 --lr 0.001 --results $R
+        --epochs 5 --eval-at 1,3,5 --batch 2048 --lr 0.001 --threads 1 --param node_dropout=0.1 \
+        --param message_dropout=0.1 --param eval_batch_size=10491136 --results $R
+    $PY $S summary --results $R
+
+(reports/graph-references.json: the last two were stopped for time after the epochs they record;
+each run is saved after every epoch with "complete": false until it ends.) RecBole LightGCN, not
+run yet: --model LightGCN --param n_layers=3 --param reg_weight=1e-4 --param require_pow=true
+(require_pow makes RecBole's L2 the squared norm / 2 / batch, as the LightGCN paper and code).
 
 Timing: each training epoch and each evaluation is timed with time.perf_counter around the library's
 own epoch / evaluation function (data sampling for the epoch included, model set-up and data loading
