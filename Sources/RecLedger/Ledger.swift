@@ -14,11 +14,16 @@ public final class Ledger: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        pool = try DatabasePool(path: path, configuration: configuration)
-        // GRDB reads which migrations are applied before it takes SQLite's write lock, so two
-        // processes opening a new ledger at once could both create the tables; a file lock beside
-        // the ledger makes migrating one process at a time.
-        try Self.withFileLock(path + ".migrate-lock") { try Self.migrator.migrate(pool) }
+        // Two processes opening a new ledger at once race twice: switching the file to WAL needs
+        // an exclusive lock that SQLite's busy timeout does not wait for ("database is locked" while
+        // executing PRAGMA journal_mode = WAL), and GRDB reads which migrations are applied before
+        // it takes SQLite's write lock, so both could create the tables. A file lock beside the
+        // ledger makes opening and migrating one process at a time.
+        pool = try Self.withFileLock(path + ".migrate-lock") {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            return pool
+        }
     }
 
     private static func withFileLock<T>(_ lockPath: String, _ body: () throws -> T) throws -> T {
