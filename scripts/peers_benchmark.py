@@ -668,7 +668,7 @@ def main() -> None:
                        help="scripts/peers_recbole.py's output, merged when present")
     table.add_argument("--extra", default="reports/ranking-vs-peers/ease-lapack.md",
                        help="a Markdown file appended to the table (the EASE-vs-LAPACK timing), if present")
-    table.add_argument("--findings", default="reports/ranking-vs-peers/findings.md",
+    table.add_argument("--findings", default="docs/ranking-vs-peers-findings.md",
                        help="hand-written analysis (diagnostic runs, explanations), appended if present")
     table.add_argument("--out", default="reports/ranking-vs-peers/peers.md")
     ease = sub.add_parser("ease", help="EASE 20k fit vs its LAPACK calls → ease-lapack.md")
