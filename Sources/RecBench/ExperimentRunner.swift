@@ -188,20 +188,10 @@ public struct ExperimentRunner {
         }
     }
 
-    /// The single-split splitters, also asked for their temporal promise by the lint.
+    /// The single-split splitters, also asked for their temporal promise by the lint: RecData's,
+    /// through the one mapping from the experiment file's methods (`SplitSpec.splitMethod`).
     func splitter(_ method: ExperimentFile.SplitSpec.Method, seed: UInt64) -> (any Splitter)? {
-        switch method {
-        case .userHoldout(let fraction): UserHoldoutSplitter(testFraction: fraction, seed: seed)
-        case .randomHoldout(let fraction): RandomHoldoutSplitter(testFraction: fraction, seed: seed)
-        case .stratified(let byItem, let ratio, let numpy):
-            StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: seed, shuffle: numpy ? .numpy : .perGroup)
-        case .temporal(let fraction?, _): TemporalSplitter(.fraction(fraction))
-        case .temporal(nil, let cutoff): TemporalSplitter(.cutoff(cutoff ?? 0))
-        case .userTemporal(let fraction?, _): UserTemporalSplitter(.fraction(fraction))
-        case .userTemporal(nil, let count): UserTemporalSplitter(.count(count ?? 1))
-        case .leaveOneOut(let random): LeaveOneOutSplitter(random ? .random(seed: seed) : .last)
-        default: nil
-        }
+        ExperimentFile.SplitSpec.splitMethod(method).splitter(seed: seed)
     }
 
     func splitter(_ spec: ExperimentFile.SplitSpec) -> (any Splitter)? { splitter(spec.method, seed: spec.seed) }
