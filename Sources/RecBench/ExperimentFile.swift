@@ -40,7 +40,8 @@ public struct ExperimentFile: Sendable {
     public struct SplitSpec: Sendable {
         public enum Method: Sendable {
             /// Per-user random holdout of `testFraction` of each user's interactions.
-            case userHoldout(testFraction: Double)
+            /// `rounding` and `fractionOfAll` as `UserHoldoutSplitter` (RecBole's ⌊f·n⌋ counts).
+            case userHoldout(testFraction: Double, rounding: UserHoldoutSplitter.Rounding = .nearest, fractionOfAll: Bool = false)
             /// K-fold cross-validation over all interactions, shuffled with the seed.
             case kFold(folds: Int)
             /// Train/test files shipped with the dataset: a named set (MovieLens 100K's u1–u5,
@@ -664,7 +665,12 @@ extension ExperimentFile {
         }
         switch methodName {
         case "user-holdout":
-            method = .userHoldout(testFraction: try table.fraction("test_fraction", required: true)!)
+            let rounding = try table.optional("rounding", \.stringValue, "\"nearest\" or \"down\"") ?? "nearest"
+            try table.check("rounding", rounding, in: UserHoldoutSplitter.Rounding.allCases.map(\.rawValue))
+            let of = try table.optional("fraction_of", \.stringValue, "\"part\" or \"all\"") ?? "part"
+            try table.check("fraction_of", of, in: ["part", "all"])
+            method = .userHoldout(testFraction: try table.fraction("test_fraction", required: true)!,
+                                  rounding: UserHoldoutSplitter.Rounding(rawValue: rounding)!, fractionOfAll: of == "all")
         case "kfold", "user-kfold":
             let folds = try table.required("folds", \.integerValue, "an integer")
             guard folds >= 2, folds <= 100 else { throw table.error(at: "folds", "folds must be between 2 and 100, got \(folds)") }

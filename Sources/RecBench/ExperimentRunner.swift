@@ -162,8 +162,8 @@ public struct ExperimentRunner {
         let dataset = data.dataset
         let twoWay: [Split]
         switch file.split.method {
-        case .userHoldout(let testFraction):
-            twoWay = [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed).split(dataset)]
+        case .userHoldout(let testFraction, let rounding, let ofAll):
+            twoWay = [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed, rounding: rounding, fractionOfAll: ofAll).split(dataset)]
         case .kFold(let folds):
             twoWay = KFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
         case .predefined(let set?):

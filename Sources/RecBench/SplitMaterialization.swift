@@ -12,7 +12,7 @@ extension ExperimentFile.SplitSpec {
 
     public static func splitMethod(_ method: Method) -> SplitMethod {
         switch method {
-        case .userHoldout(let f): .userHoldout(testFraction: f)
+        case .userHoldout(let f, let rounding, let ofAll): .userHoldout(testFraction: f, rounding: rounding, fractionOfAll: ofAll)
         case .kFold(let k): .kFold(folds: k)
         case .predefined(let set): .predefined(set: set)
         case .randomHoldout(let f): .randomHoldout(testFraction: f)

@@ -47,16 +47,52 @@ public struct Split: Sendable {
 /// Seeding per user makes a user's split independent of every other user, so filtering users
 /// later does not reshuffle the rest.
 public struct UserHoldoutSplitter: Sendable {
+    /// How a user's held-out count is made a whole number.
+    public enum Rounding: String, Sendable, CaseIterable {
+        /// round(f·n), at most n − 1 (recbench's default).
+        case nearest
+        /// ⌊f·n⌋, raised to 1 when that is 0 and at least 2 interactions would remain before the
+        /// cut — RecBole's `int(ratio * tot)` with its fix-up for small groups (`_calcu_split_ids`).
+        case down
+    }
+
     public var testFraction: Double
     public var seed: UInt64
+    public var rounding: Rounding
+    /// Whether `testFraction` counts the user's interactions in the whole dataset rather than in
+    /// the part being cut. It matters only when this splitter carves a validation part out of
+    /// train: RecBole's 80/10/10 takes ⌊0.1·n⌋ for validation *and* for test of the same n, which
+    /// no fraction of what is left after the test cut can give for every n.
+    public var fractionOfAll: Bool
 
-    public init(testFraction: Double, seed: UInt64) {
+    public init(testFraction: Double, seed: UInt64, rounding: Rounding = .nearest, fractionOfAll: Bool = false) {
         precondition(testFraction > 0 && testFraction < 1, "test fraction must be in (0, 1)")
         self.testFraction = testFraction
         self.seed = seed
+        self.rounding = rounding
+        self.fractionOfAll = fractionOfAll
     }
 
     public func split(_ dataset: Dataset) -> Split {
+        split(dataset, totals: nil)
+    }
+
+    /// The held-out count of a user with `available` interactions to cut from, `total` in all.
+    func heldOutCount(available: Int, total: Int) -> Int {
+        let exact = Double(total) * testFraction
+        var count: Int
+        switch rounding {
+        case .nearest: count = Int(exact.rounded())
+        case .down:
+            count = Int(exact)
+            if count == 0, available >= 2 { count = 1 }
+        }
+        return max(0, min(count, available - 1))
+    }
+
+    /// `totals`: each user's interaction count in the whole dataset, when the fraction counts those
+    /// (`fractionOfAll`) and `dataset` is only a part of it.
+    func split(_ dataset: Dataset, totals: [Int]?) -> Split {
         var byUser = [[Int]](repeating: [], count: dataset.userCount)
         for k in 0..<dataset.interactionCount { byUser[Int(dataset.users[k])].append(k) }
         var train: [Int] = [], test: [Int] = []
@@ -65,14 +101,13 @@ public struct UserHoldoutSplitter: Sendable {
             var order = interactions.sorted { dataset.items[$0] < dataset.items[$1] }
             var generator = SeededGenerator(seed: seed, stream: UInt64(user))
             generator.shuffle(&order)
-            let testCount = min(Int((Double(order.count) * testFraction).rounded()), order.count - 1)
+            let testCount = heldOutCount(available: order.count, total: totals?[user] ?? order.count)
             test += order[..<testCount]
             train += order[testCount...]
         }
         train.sort()
         test.sort()
-        return Split(train: train, test: test,
-                     method: "user-holdout(test_fraction=\(testFraction), seed=\(seed))")
+        return Split(train: train, test: test, method: spec.method)
     }
 }
 

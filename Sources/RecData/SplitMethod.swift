@@ -5,7 +5,7 @@ import RecKit
 /// into the splitters of Splitters.swift, RandomSplitters.swift and TemporalSplitters.swift.
 /// `recbench data split` builds one from command-line options; every rule lives in the splitters.
 public enum SplitMethod: Sendable, Equatable {
-    case userHoldout(testFraction: Double)
+    case userHoldout(testFraction: Double, rounding: UserHoldoutSplitter.Rounding = .nearest, fractionOfAll: Bool = false)
     case randomHoldout(testFraction: Double)
     case stratified(byItem: Bool, trainRatio: Double, numpyShuffle: Bool = false)
     case temporal(TemporalSplitter.Boundary)
@@ -23,7 +23,7 @@ public enum SplitMethod: Sendable, Equatable {
 
     /// The options each method takes (snake_case, as in experiment files).
     public static let options: [String: [String]] = [
-        "user-holdout": ["test_fraction"], "random-holdout": ["test_fraction"], "stratified": ["by", "train_ratio", "shuffle"],
+        "user-holdout": ["test_fraction", "rounding", "fraction_of"], "random-holdout": ["test_fraction"], "stratified": ["by", "train_ratio", "shuffle"],
         "temporal": ["test_fraction", "cutoff"], "user-temporal": ["test_fraction", "test_count"], "leave-one-out": ["pick"],
         "kfold": ["folds"], "user-kfold": ["folds"], "predefined": ["set"],
     ]
@@ -61,7 +61,14 @@ public enum SplitMethod: Sendable, Equatable {
             guard (given[a] == nil) != (given[b] == nil) else { throw SplitMethodError("\(name) takes exactly one of \(a) and \(b)") }
         }
         switch name {
-        case "user-holdout": self = .userHoldout(testFraction: try required(fraction("test_fraction"), "test_fraction"))
+        case "user-holdout":
+            let rounding = given["rounding"] ?? UserHoldoutSplitter.Rounding.nearest.rawValue
+            guard let rule = UserHoldoutSplitter.Rounding(rawValue: rounding) else {
+                throw SplitMethodError("rounding must be \"nearest\" or \"down\", got \(rounding)")
+            }
+            let of = given["fraction_of"] ?? "part"
+            guard of == "part" || of == "all" else { throw SplitMethodError("fraction_of must be \"part\" or \"all\", got \(of)") }
+            self = .userHoldout(testFraction: try required(fraction("test_fraction"), "test_fraction"), rounding: rule, fractionOfAll: of == "all")
         case "random-holdout": self = .randomHoldout(testFraction: try required(fraction("test_fraction"), "test_fraction"))
         case "stratified":
             let by = given["by"] ?? "item"
@@ -132,7 +139,7 @@ public enum SplitMethod: Sendable, Equatable {
     /// The single-split splitter, nil for fold and predefined methods.
     public func splitter(seed: UInt64) -> (any Splitter)? {
         switch self {
-        case .userHoldout(let f): UserHoldoutSplitter(testFraction: f, seed: seed)
+        case .userHoldout(let f, let rounding, let ofAll): UserHoldoutSplitter(testFraction: f, seed: seed, rounding: rounding, fractionOfAll: ofAll)
         case .randomHoldout(let f): RandomHoldoutSplitter(testFraction: f, seed: seed)
         case .stratified(let byItem, let ratio, let numpy):
             StratifiedSplitter(by: byItem ? .item : .user, trainRatio: ratio, seed: seed, shuffle: numpy ? .numpy : .perGroup)

@@ -27,10 +27,26 @@ public protocol Splitter: Sendable {
     /// What the split promises about time; `.none` unless the splitter is temporal.
     var temporalScope: TemporalScope { get }
     func split(_ dataset: Dataset) -> Split
+    /// Carves a validation part out of `split`'s train part (`Dataset.validation(from:using:)`).
+    func carveValidation(from split: Split, in dataset: Dataset) -> ThreeWaySplit
 }
 
 extension Splitter {
     public var temporalScope: TemporalScope { .none }
+
+    /// By default the splitter cuts the train rows as if they were the whole dataset.
+    public func carveValidation(from split: Split, in dataset: Dataset) -> ThreeWaySplit {
+        let rows = split.train.sorted()
+        return ThreeWaySplit(carving: self.split(dataset.keepingRows(rows)), from: rows, of: split)
+    }
+}
+
+extension ThreeWaySplit {
+    /// `inner` is a split of the rows `rows` (its indices point into `rows`) of `outer`'s train part.
+    init(carving inner: Split, from rows: [Int], of outer: Split) {
+        self.init(train: inner.train.map { rows[$0] }.sorted(), validation: inner.test.map { rows[$0] }.sorted(), test: outer.test,
+                  method: "\(outer.method) + validation \(inner.description)", part: outer.part)
+    }
 }
 
 /// Something that cuts a dataset's interactions into several train/test splits (folds).
@@ -41,8 +57,27 @@ public protocol FoldSplitter: Sendable {
 }
 
 extension UserHoldoutSplitter: Splitter {
+    /// The keys `rounding` and `fraction_of` appear only when they differ from the defaults, so
+    /// specs (and cache keys) of splits made before they existed are unchanged.
     public var spec: SplitSpec {
-        SplitSpec("user-holdout", ["test_fraction": "\(testFraction)", "seed": "\(seed)"], order: ["test_fraction", "seed"])
+        var parameters = ["test_fraction": "\(testFraction)", "seed": "\(seed)"]
+        if rounding != .nearest { parameters["rounding"] = rounding.rawValue }
+        if fractionOfAll { parameters["fraction_of"] = "all" }
+        return SplitSpec("user-holdout", parameters, order: ["test_fraction", "rounding", "fraction_of", "seed"])
+    }
+
+    /// With `fractionOfAll`, each user's count is a fraction of their train and test interactions
+    /// together, so validation and test can both be ⌊0.1·n⌋ of the same n.
+    public func carveValidation(from split: Split, in dataset: Dataset) -> ThreeWaySplit {
+        let rows = split.train.sorted()
+        var totals: [Int]?
+        if fractionOfAll {
+            var counts = [Int](repeating: 0, count: dataset.userCount)
+            for row in split.train { counts[Int(dataset.users[row])] += 1 }
+            for row in split.test { counts[Int(dataset.users[row])] += 1 }
+            totals = counts
+        }
+        return ThreeWaySplit(carving: self.split(dataset.keepingRows(rows), totals: totals), from: rows, of: split)
     }
 }
 
@@ -202,11 +237,7 @@ extension Dataset {
     /// Carves a validation part out of `split.train` with `splitter`, which sees only the train rows
     /// (same users and items); `split.test` is untouched.
     public func validation(from split: Split, using splitter: some Splitter) -> ThreeWaySplit {
-        let rows = split.train.sorted()
-        let inner = splitter.split(keepingRows(rows))
-        return ThreeWaySplit(
-            train: inner.train.map { rows[$0] }.sorted(), validation: inner.test.map { rows[$0] }.sorted(), test: split.test,
-            method: "\(split.method) + validation \(inner.description)", part: split.part)
+        splitter.carveValidation(from: split, in: self)
     }
 
     /// The given rows, in the given order, over the same users, items and side information.

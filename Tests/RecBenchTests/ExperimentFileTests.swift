@@ -35,7 +35,7 @@ import Testing
         #expect(file.name == "tiny")
         #expect(file.seed == 42)
         #expect(file.split.seed == 42, "the split takes the experiment seed when it has none")
-        guard case .userHoldout(let testFraction) = file.split.method else {
+        guard case .userHoldout(let testFraction, _, _) = file.split.method else {
             Issue.record("expected a user-holdout split, got \(file.split.method)")
             return
         }
@@ -117,6 +117,8 @@ import Testing
     }
 
     @Test(arguments: [
+        ("method = \"user-holdout\"\ntest_fraction = 0.1\nrounding = \"down\"\nfraction_of = \"all\"",
+         "userHoldout(testFraction: 0.1, rounding: RecData.UserHoldoutSplitter.Rounding.down, fractionOfAll: true)"),
         ("method = \"random-holdout\"\ntest_fraction = 0.1", "randomHoldout(testFraction: 0.1)"),
         ("method = \"stratified\"\ntrain_ratio = 0.75", "stratified(byItem: true, trainRatio: 0.75, numpyShuffle: false)"),
         ("method = \"stratified\"\nby = \"user\"\ntrain_ratio = 0.8", "stratified(byItem: false, trainRatio: 0.8, numpyShuffle: false)"),
@@ -180,6 +182,7 @@ import Testing
         ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown ranking metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr, f1, auc, map_all"),
         ("label = \"Random 7\"", "label = \"Popularity\"", "tiny.toml:19:9: two models are labelled \"Popularity\"; give each a distinct label = \"...\""),
         ("[split]", "[splitt]", "tiny.toml:7:2: unknown key \"splitt\" in the experiment file (did you mean \"split\"?)"),
+        ("test_fraction = 0.25", "test_fraction = 0.25\nrounding = \"floor\"", "tiny.toml:10:12: unknown rounding \"floor\"; this version knows: nearest, down"),
         ("seed = 7", "seed = -1", "tiny.toml:20:8: seed must be a non-negative integer, got -1"),
         ("[[models]]\nplugin = \"Popularity\"", "[[models]]\nplugn = \"Popularity\"", "tiny.toml:15:1: unknown key \"plugn\" in [[models]] (did you mean \"plugin\"?)"),
     ])

@@ -107,6 +107,47 @@ struct UserHoldoutSplitTests {
         }
     }
 
+    // n:            10   3    1    5    2    0   20
+    // RecBole's _calcu_split_ids([1 − f, f]): int(f·n), then 1 when f·n < 1 and at least 2 would remain.
+    @Test("rounding down counts ⌊n·f⌋, raised to 1 while two interactions remain", arguments: [
+        // f = 0.25: 2.5 → 2, 0.75 → 0 → 1, 0.25 → 0 (one row), 1.25 → 1, 0.5 → 0 → 1, 0, 5.0
+        (0.25, [2, 1, 0, 1, 1, 0, 5]),
+        // f = 0.1: 1.0, 0.3 → 1, 0.1 → 0, 0.5 → 1, 0.2 → 1, 0, 2.0
+        (0.1, [1, 1, 0, 1, 1, 0, 2]),
+        // f = 0.45: 4.5 → 4 (nearest gives 5), 1.35 → 1, 0.45 → 0, 2.25 → 2, 0.9 → 1, 0, 9.0
+        (0.45, [4, 1, 0, 2, 1, 0, 9]),
+    ])
+    func roundingDown(fraction: Double, expected: [Int]) {
+        let dataset = sample()
+        let split = UserHoldoutSplitter(testFraction: fraction, seed: 42, rounding: .down).split(dataset)
+        #expect(testCounts(split, dataset) == expected)
+        #expect(split.method == "user-holdout(test_fraction=\(fraction), rounding=down, seed=42)")
+    }
+
+    // RecBole's 80/10/10 per user (_calcu_split_ids with [0.8, 0.1, 0.1]) worked by hand:
+    // n = 10 → [8, 1, 1]; 3 → [2, 0, 0] then test +1, valid +1 → [1, 1, 1]; 1 → [1, 0, 0];
+    // 5 → [4, 0, 0] → [3, 1, 1]; 2 → [2, 0, 0] → test +1, then one left → [1, 0, 1]; 20 → [16, 2, 2].
+    @Test("validation carved with fraction_of = all is ⌊0.1·n⌋ of the user's whole count, as RecBole's 80/10/10")
+    func validationOfAll() {
+        let dataset = sample()
+        let test = UserHoldoutSplitter(testFraction: 0.1, seed: 2020, rounding: .down).split(dataset)
+        let carve = UserHoldoutSplitter(testFraction: 0.1, seed: 2020, rounding: .down, fractionOfAll: true)
+        let three = dataset.validation(from: test, using: carve)
+        func counts(_ rows: [Int]) -> [Int] {
+            var c = [Int](repeating: 0, count: dataset.userCount)
+            for k in rows { c[Int(dataset.users[k])] += 1 }
+            return c
+        }
+        #expect(counts(three.test) == [1, 1, 0, 1, 1, 0, 2])
+        #expect(counts(three.validation) == [1, 1, 0, 1, 0, 0, 2])
+        #expect(counts(three.train) == [8, 1, 1, 3, 1, 0, 16])
+        #expect((three.train + three.validation + three.test).sorted() == Array(0..<41))
+        // Counted from what is left after the test cut, user 6 would get ⌊0.1·18⌋ = 1.
+        let ofPart = dataset.validation(from: test, using: UserHoldoutSplitter(testFraction: 0.1, seed: 2020, rounding: .down))
+        #expect(counts(ofPart.validation)[6] == 1)
+        #expect(carve.spec.method == "user-holdout(test_fraction=0.1, rounding=down, fraction_of=all, seed=2020)")
+    }
+
     @Test("train and test are disjoint, sorted, and cover every interaction exactly once")
     func partition() {
         let dataset = sample()
