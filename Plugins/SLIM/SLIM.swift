@@ -21,9 +21,11 @@ import RecMath
 ///
 /// S the soft threshold (max(0, r − λ1) with positive_only). Passes over every coordinate alternate
 /// with passes over the support (the coordinates that have been non-zero, on their small dense
-/// sub-Gram, as glmnet's active-set cycling); a full pass that moves no weight by more than tol ×
-/// the largest weight ends the solve (scikit-learn's first stopping test; its duality-gap
-/// confirmation is not run), as do max_iter passes of either kind. With positive_only and
+/// sub-Gram, as glmnet's active-set cycling). The solve ends as scikit-learn's `enet_coordinate_descent`
+/// ends it: a full pass that moves no weight by more than tol × the largest weight is confirmed by
+/// the duality gap, which must be below tol·‖x_j‖² (computed from G alone, see `dualityGap`); or
+/// after max_iter passes of either kind. (Without the gap test the solve stopped early enough to
+/// lose 0.0018 NDCG@10 against scikit-learn at the same tol on ML-100K.) With positive_only and
 /// non-negative X every term of q_k is ≥ G[k, k]·w_k, so r_k ≤ G[k, j]: coordinates with
 /// G[k, j] ≤ λ1 can never leave 0 and are skipped — an exact screening, not a heuristic.
 /// scikit-learn (in the reference) visits coordinates in random order; here the order is ascending
@@ -37,7 +39,7 @@ import RecMath
 public final class SLIM: Recommender {
     public static let manifest = PluginManifest(
         name: "SLIM",
-        version: "1.0.0",
+        version: "1.1.0",
         description: "SLIM ElasticNet: per-item elastic-net regression on the other items' columns (coordinate descent on XᵀX), top-k weights per item.",
         capabilities: [.implicitRanking],
         parameters: [
@@ -50,7 +52,7 @@ public final class SLIM: Recommender {
             HyperParameter("max_iter", .int, default: .int(100), min: 1, max: 1e6,
                            doc: "most coordinate-descent passes per item"),
             HyperParameter("tol", .float, default: .float(1e-4), min: 0, max: 1, logScale: true,
-                           doc: "stop when no weight moved by more than tol x the largest weight in a pass"),
+                           doc: "scikit-learn's tol: stop when no weight moved by more than tol x the largest weight in a pass and the duality gap is below tol x |x_j|^2"),
             HyperParameter("positive_only", .bool, default: .bool(true),
                            doc: "constrain every weight to be >= 0 (the reference's setting)"),
             HyperParameter("implicit", .bool, default: .bool(true),
@@ -197,7 +199,7 @@ extension SLIM {
                         } else {
                             for k in 0..<n where k != j && d[k] > 0 { work.candidates.append(k) }
                         }
-                        let passes = descend(g, d, &work)
+                        let passes = descend(j, g, d, &work)
                         result.passes += passes
                         if passes == settings.maxPasses { result.capped += 1 }
                         result.items.append(j)
@@ -221,7 +223,7 @@ extension SLIM {
         /// then passes over the support — the coordinates that have been non-zero — on their dense
         /// sub-Gram, where a change costs one short row. The support is where nearly all the passes go,
         /// so most of the work is on a small dense matrix. Returns the passes made (both kinds).
-        private func descend(_ g: SparseRowBuffers, _ d: UnsafeBufferPointer<Double>, _ work: inout Workspace) -> Int {
+        private func descend(_ j: Int, _ g: SparseRowBuffers, _ d: UnsafeBufferPointer<Double>, _ work: inout Workspace) -> Int {
             guard !work.candidates.isEmpty else { return 0 }
             var passes = 0
             while passes < settings.maxPasses {
@@ -242,11 +244,53 @@ extension SLIM {
                     }
                     largestWeight = max(largestWeight, abs(new))
                 }
-                if largestWeight == 0 || largestChange <= settings.tolerance * largestWeight { return passes }
+                if largestWeight == 0 || largestChange <= settings.tolerance * largestWeight {
+                    if dualityGap(j, d, work) <= settings.tolerance * d[j] { return passes }
+                }
                 passes = work.descendOnSupport(g, d, passes: passes, limit: settings.maxPasses,
                                                tolerance: settings.tolerance, update: updated)
             }
             return passes
+        }
+
+        /// scikit-learn's duality gap of the (n-scaled) elastic net for target column j, from the Gram
+        /// matrix: with y = x_j, b = G[·, j] = Xᵀy, q = G w (exact after a full pass) and G_jj = ‖y‖²,
+        ///
+        ///     XᵀR = b − q,   ‖R‖² = G_jj − 2 wᵀb + wᵀq,   Rᵀy = G_jj − wᵀb,
+        ///     A_k = (XᵀR)_k − λ2 w_k for k ≠ j (column j is zeroed in the reference, so A_j = 0),
+        ///     ‖A‖_dual = max_k A_k with positive_only, else max_k |A_k|,
+        ///     c = λ1 / ‖A‖_dual if ‖A‖_dual > λ1, else 1,
+        ///     gap = ½‖R‖²(1 + c²) [c < 1] or ‖R‖² [c = 1]  + λ1‖w‖₁ − c Rᵀy + ½λ2(1 + c²)‖w‖².
+        private func dualityGap(_ j: Int, _ d: UnsafeBufferPointer<Double>, _ work: Workspace) -> Double {
+            var dualNorm = 0.0
+            work.target.withUnsafeBufferPointer { b in
+                work.product.withUnsafeBufferPointer { q in
+                    work.weight.withUnsafeBufferPointer { w in
+                        for k in 0..<b.count where k != j {
+                            let a = b[k] - q[k] - l2 * w[k]
+                            dualNorm = max(dualNorm, settings.positiveOnly ? a : abs(a))
+                        }
+                    }
+                }
+            }
+            var wb = 0.0, wq = 0.0, l1Norm = 0.0, squaredNorm = 0.0
+            for k in work.support {
+                let w = work.weight[k]
+                wb += w * work.target[k]
+                wq += w * work.product[k]
+                l1Norm += abs(w)
+                squaredNorm += w * w
+            }
+            let residual = d[j] - 2 * wb + wq, residualDotY = d[j] - wb
+            var gap: Double, c = 1.0
+            if dualNorm > l1 {
+                c = l1 / dualNorm
+                gap = 0.5 * residual * (1 + c * c)
+            } else {
+                gap = residual
+            }
+            gap += l1 * l1Norm - c * residualDotY + 0.5 * l2 * (1 + c * c) * squaredNorm
+            return gap
         }
 
         /// The `keep` largest non-zero weights (ties by ascending index).
