@@ -64,8 +64,7 @@ struct LearningCurveChart {
         if !validationPlots.isEmpty {
             body += layout.place(1)
             body.append("unset logscale y")
-            let metric = metricNames.count == 1 ? metricNames[0] : "metric"
-            body.append("set title \(Gnuplot.quoted("validation \(metric)")) noenhanced")
+            body.append("set title \(Gnuplot.quoted(panelTitle(metricNames))) noenhanced")
             body.append("plot " + validationPlots.joined(separator: ", \\\n        "))
         }
         body += layout.legend(legendModels)
@@ -73,8 +72,17 @@ struct LearningCurveChart {
         return ChartFile(
             stem: Self.stem, title: "Learning curves",
             caption: "Training loss per epoch" + (logLoss ? " (log scale)" : "")
-                + (validationPlots.isEmpty ? "" : " and the validation metric at the epochs the host evaluated it")
+                + (validationPlots.isEmpty ? "" : " and " + (onTest(metricNames) ? "the test metric (a learning curve; it never steered training)" : "the validation metric")
+                    + " at the epochs the host evaluated it")
                 + ", one line per run in its model's colour" + (best.isEmpty ? "." : "; the large dot marks the epoch the model kept."),
             script: Gnuplot.script(stem: Self.stem, data: data, width: layout.width, height: layout.height, body: body))
+    }
+
+    /// Curves of `[models.learning_curve]` are stored as "test <metric>"; early stopping's as "<metric>".
+    private func onTest(_ names: [String]) -> Bool { !names.isEmpty && names.allSatisfy { $0.hasPrefix("test ") } }
+
+    private func panelTitle(_ names: [String]) -> String {
+        if names.count == 1 { return onTest(names) ? names[0] : "validation \(names[0])" }
+        return onTest(names) ? "test metric" : "validation metric"
     }
 }
