@@ -7,13 +7,32 @@
 //   RecPluginABI ◀ RecKit ◀ {RecMath, RecData, RecEval} ◀ {RecLedger, RecReport} ◀ RecBench ◀ recbench
 // and a plugin depends on RecKit (and RecMath) only.
 
+import Foundation
 import PackageDescription
+
+/// The hot kernels use Swift's SIMD8<Float>; compiled for baseline x86-64 (SSE2) each SIMD8 op is two
+/// 128-bit instructions. On an x86-64 machine whose CPU has AVX2 (Linux: read from /proc/cpuinfo),
+/// the code is compiled for it — like -march=native, but only AVX2: results are bit for bit the same
+/// (no FMA contraction, no reassociation), only faster. RECBENCH_PORTABLE=1 builds for baseline
+/// x86-64 (a binary to copy to an older machine).
+let simdSettings: [SwiftSetting] = {
+    #if arch(x86_64) && os(Linux)
+    guard ProcessInfo.processInfo.environment["RECBENCH_PORTABLE"] != "1",
+          let cpu = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let flags = cpu.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+          flags.split(separator: " ").contains("avx2")
+    else { return [] }
+    return [.unsafeFlags(["-Xcc", "-mavx2"])]
+    #else
+    return []
+    #endif
+}()
 
 /// An in-tree plugin: `Plugins/<name>/`, built as `lib<name>.so`.
 func plugin(_ name: String, dependencies: [Target.Dependency] = ["RecKit", "RecMath"]) -> (Product, Target) {
     (
         .library(name: name, type: .dynamic, targets: ["\(name)Plugin"]),
-        .target(name: "\(name)Plugin", dependencies: dependencies, path: "Plugins/\(name)")
+        .target(name: "\(name)Plugin", dependencies: dependencies, path: "Plugins/\(name)", swiftSettings: simdSettings)
     )
 }
 
@@ -64,10 +83,10 @@ let package = Package(
         .target(name: "RecKit", dependencies: ["RecPluginABI"]),
         // BLAS/LAPACK from the system's OpenBLAS (libopenblas-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .target(name: "RecMath", dependencies: ["RecKit", "CBLAS"]),
+        .target(name: "RecMath", dependencies: ["RecKit", "CBLAS"], swiftSettings: simdSettings),
         .target(name: "RecTOML"),
         .target(name: "RecData", dependencies: ["RecKit", "RecMath"]),
-        .target(name: "RecEval", dependencies: ["RecKit", "RecMath"]),
+        .target(name: "RecEval", dependencies: ["RecKit", "RecMath"], swiftSettings: simdSettings),
         .target(name: "RecLedger", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "RecReport", dependencies: ["RecLedger", "RecEval"]),
         .target(
