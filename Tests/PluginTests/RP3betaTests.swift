@@ -25,7 +25,7 @@ struct RP3betaTests {
     func manifest() throws {
         let plugin = try PluginHarness.load("RP3beta")
         #expect(plugin.manifest.name == "RP3beta")
-        #expect(plugin.manifest.parameters.map(\.name) == ["topk", "alpha", "beta", "normalize", "implicit"])
+        #expect(plugin.manifest.parameters.map(\.name) == ["topk", "alpha", "beta", "normalize", "prune_columns", "implicit"])
     }
 
     @Test("beta 1, normalised rows: worked by hand")
@@ -56,6 +56,20 @@ struct RP3betaTests {
         // s_u1 = (1/12, 0, 0, 0, 1/9).
         let expected = [1.0 / 12, 0, 0, 0, 1.0 / 9]
         for (got, want) in zip(try Self.scores(["beta": .float(1), "normalize": .bool(false), "topk": .int(1)]), expected) {
+            #expect(abs(Double(got) - want) < 1e-6, "got \(got), want \(want)")
+        }
+    }
+
+    @Test("prune_columns: then each column keeps its topk largest, as the reference's similarityMatrixTopK")
+    func prunedColumns() throws {
+        // The full W·108 (β = 1, no normalisation, diagonal 0), rows i0…i4:
+        //   (0, 8, 9, 6, 12), (8, 0, 6, 12, 12), (9, 6, 0, 9, 0), (6, 12, 9, 0, 0), (12, 12, 0, 0, 0).
+        // topk 1 per row (ties to the lower index): i0→i4 12, i1→i3 12, i2→i0 9, i3→i1 12, i4→i0 12.
+        // Column i0 then holds 9 (row i2) and 12 (row i4): only row i4's stays, so user 1 (items i0, i2)
+        // loses W[2, 0]: s_u1 = (0, 0, 0, 0, 1/9) instead of (1/12, 0, 0, 0, 1/9).
+        let expected = [0, 0, 0, 0, 1.0 / 9]
+        let got = try Self.scores(["beta": .float(1), "normalize": .bool(false), "topk": .int(1), "prune_columns": .bool(true)])
+        for (got, want) in zip(got, expected) {
             #expect(abs(Double(got) - want) < 1e-6, "got \(got), want \(want)")
         }
     }
