@@ -66,6 +66,9 @@ public struct ExperimentFile: Sendable {
         /// `[split.validation]`: a validation part carved out of each fold's train part with this
         /// single-split method (and the split's seed); models train on the rest.
         public var validation: Method?
+        /// `repeats = n`: n independent draws of a seeded single-split method (repeated hold-out,
+        /// "Monte Carlo cross-validation"), with seeds seed, seed + 1, …; each draw is a fold.
+        public var repeats: Int = 1
     }
 
     public struct EvaluationSpec: Sendable {
@@ -276,6 +279,15 @@ public struct ExperimentFile: Sendable {
             try validationTable.finish()
         }
         let splitSeed = try splitTable.optionalSeed("seed") ?? seed
+        var repeats = 1
+        if let value = try splitTable.optional("repeats", \.integerValue, "an integer") {
+            guard (1...1000).contains(value) else { throw splitTable.error(at: "repeats", "repeats must be between 1 and 1000, got \(value)") }
+            switch method {
+            case .kFold, .userKFold, .predefined, .temporal, .userTemporal, .leaveOneOut(random: false):
+                throw splitTable.error(at: "repeats", "repeats draws a seeded split again with other seeds; \(Self.methodName(method)) has no seed to vary (or folds of its own)")
+            default: repeats = Int(value)
+            }
+        }
         for case .stratified(_, _, true)? in [method, validation] where splitSeed > UInt64(UInt32.max) {
             throw splitTable.error(at: "seed", "shuffle = \"numpy\" takes NumPy's 32-bit seeds (0…4294967295), got \(splitSeed)")
         }
@@ -560,7 +572,7 @@ public struct ExperimentFile: Sendable {
         var file = ExperimentFile(
             path: path, text: text, name: name, description: description, seed: seed,
             dataset: datasetSpec,
-            split: SplitSpec(method: method, seed: splitSeed, validation: validation),
+            split: SplitSpec(method: method, seed: splitSeed, validation: validation, repeats: repeats),
             evaluation: EvaluationSpec(evaluationProtocol: evaluationProtocol, cutoffs: cutoffs, metrics: metrics,
                                        ratingMetrics: ratingMetrics, ratingScale: ratingScale, unknownPairs: unknownPairs),
             models: models, references: references, timingReferences: timingReferences)
@@ -656,6 +668,20 @@ public struct ExperimentFile: Sendable {
 
 extension ExperimentFile {
     /// The `method` key of [split] or [split.validation] and the keys that method takes.
+    static func methodName(_ method: SplitSpec.Method) -> String {
+        switch method {
+        case .userHoldout: "user-holdout"
+        case .kFold: "kfold"
+        case .predefined: "predefined"
+        case .randomHoldout: "random-holdout"
+        case .stratified: "stratified"
+        case .temporal: "temporal"
+        case .userTemporal: "user-temporal"
+        case .leaveOneOut: "leave-one-out"
+        case .userKFold: "user-kfold"
+        }
+    }
+
     static func parseSplitMethod(_ table: inout StrictTable, datasetName: String, validation: Bool) throws -> SplitSpec.Method {
         let methodName = try table.required("method", \.stringValue, "a string")
         try table.check("method", methodName, in: knownSplits)

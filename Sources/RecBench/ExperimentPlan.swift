@@ -15,7 +15,8 @@ public struct ExperimentPlan {
 
         add("experiment  \(file.name)  (seed \(file.seed); each run: time limit \(Int(file.runTimeLimit)) s, memory limit \(file.runMemoryLimitMB) MiB)")
         add("dataset     \(file.dataset.name)" + (file.dataset.preprocessing.isEmpty ? "" : "  preprocessing: \(file.dataset.preprocessing)"))
-        add("split       \(file.split.method)  seed \(file.split.seed)")
+        add("split       \(file.split.method)  seed \(file.split.seed)"
+            + (file.split.repeats > 1 ? "  repeated \(file.split.repeats) times (seeds \(file.split.seed)…\(file.split.seed(ofFold: file.split.repeats - 1)))" : ""))
         let evaluation = file.evaluation
         if evaluation.isRating {
             add("evaluation  rating: \(evaluation.ratingMetrics.map(\.rawValue).joined(separator: ", ")); scale \(evaluation.ratingScale); unknown pairs: \(evaluation.unknownPairs.rawValue)")

@@ -160,6 +160,16 @@ public struct ExperimentRunner {
     /// `only`: the one fold a worker needs (predefined folds then read just their own files).
     func splits(_ file: ExperimentFile, data: LoadedData, only: Int? = nil) throws -> [ThreeWaySplit] {
         let dataset = data.dataset
+        if file.split.repeats > 1 {
+            return try (0..<file.split.repeats).map { index in
+                let seed = file.split.seed(ofFold: index)
+                var split = splitter(file.split.method, seed: seed)!.split(dataset)
+                split.part = file.split.cacheSpec(fold: index).part
+                guard only == nil || only == index, let validation = file.split.validation else { return ThreeWaySplit(split) }
+                guard let carve = splitter(validation, seed: seed) else { throw PluginError("[split.validation] needs a single-split method") }
+                return dataset.validation(from: split, using: carve)
+            }
+        }
         let twoWay: [Split]
         switch file.split.method {
         case .userHoldout(let testFraction, let rounding, let ofAll):

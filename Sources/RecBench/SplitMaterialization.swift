@@ -24,12 +24,22 @@ extension ExperimentFile.SplitSpec {
         }
     }
 
-    /// How many folds the split has.
-    public var foldCount: Int { splitMethod.foldCount ?? 1 }
+    /// How many folds the split has (with `repeats`, one per draw).
+    public var foldCount: Int { repeats > 1 ? repeats : splitMethod.foldCount ?? 1 }
+
+    /// The seed of fold `index`'s draw: the split's seed, plus the index with `repeats`.
+    public func seed(ofFold index: Int) -> UInt64 { repeats > 1 ? seed &+ UInt64(index) : seed }
 
     /// The cache spec of fold `index` (0-based): the method with its seed, the fold when there are
     /// several, and the validation method (same seed) when there is one.
     public func cacheSpec(fold index: Int) -> RecData.SplitSpec {
+        if repeats > 1 {
+            // Each draw is the single split made with its own seed; its name says which draw.
+            var spec = splitMethod.spec(seed: seed(ofFold: index))
+            spec.fold = (index + 1, repeats)
+            spec.validation = validation.flatMap { Self.splitMethod($0).splitter(seed: seed(ofFold: index))?.spec }
+            return spec
+        }
         var spec = splitMethod.spec(seed: seed, fold: foldCount > 1 ? index + 1 : nil)
         spec.validation = validation.flatMap { Self.splitMethod($0).splitter(seed: seed)?.spec }
         return spec

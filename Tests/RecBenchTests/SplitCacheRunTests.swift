@@ -84,6 +84,43 @@ import Testing
         #expect(try !Self.entries(cache).contains(try Self.entries(folder.path + "/elsewhere")[0]))
     }
 
+    /// `[split] repeats = 3` with seed 7: three folds, each the split a plain file with seed 7, 8
+    /// or 9 makes (same fingerprints), one cache entry each.
+    @Test func repeatsDrawTheSplitOncePerSeed() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let data = try Self.tinyDataDirectory(in: folder)
+        let file = try CommandLineTests.experiment(name: "repeated", models: "[[models]]\nplugin = \"Popularity\"", in: folder)
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try TestSupport.write(text.replacingOccurrences(of: "test_fraction = 0.2\n", with: "test_fraction = 0.2\nseed = 7\nrepeats = 3\n"),
+                              to: URL(fileURLWithPath: file))
+        let ledger = folder.path + "/results/l.sqlite"
+        let repeated = try Self.run(file, ledger: ledger, dataDirectory: data)
+        #expect(repeated.status == 0, "\(repeated.stderr)")
+        let folds = try EngineTests.ledgerRuns(ledger).sorted { $0.fold < $1.fold }
+        #expect(folds.map(\.fold) == [0, 1, 2])
+        #expect(try Self.entries(folder.path + "/results/splits").count == 3)
+
+        for (index, seed) in [7, 8, 9].enumerated() {
+            let single = folder.appendingPathComponent("single-\(seed)")
+            try FileManager.default.createDirectory(at: single, withIntermediateDirectories: true)
+            let plain = try CommandLineTests.experiment(name: "single", models: "[[models]]\nplugin = \"Popularity\"", in: single)
+            try TestSupport.write(text.replacingOccurrences(of: "test_fraction = 0.2\n", with: "test_fraction = 0.2\nseed = \(seed)\n"),
+                                  to: URL(fileURLWithPath: plain))
+            let singleLedger = single.path + "/l.sqlite"
+            let result = try Self.run(plain, ledger: singleLedger, dataDirectory: data)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(try EngineTests.ledgerRuns(singleLedger).map(\.splitFingerprint) == [folds[index].splitFingerprint])
+        }
+        #expect(Set(folds.map(\.splitFingerprint)).count == 3)
+
+        // A method with folds of its own takes no repeats.
+        try TestSupport.write(text.replacingOccurrences(of: "method = \"user-holdout\"\ntest_fraction = 0.2\n", with: "method = \"kfold\"\nfolds = 2\nrepeats = 2\n"),
+                              to: URL(fileURLWithPath: file))
+        let refused = try Self.run(file, ledger: ledger, dataDirectory: data)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("repeats draws a seeded split again with other seeds; kfold has no seed to vary"), "\(refused.stderr)")
+    }
+
     @Test func aDamagedCacheEntryIsMadeAgainWithAWarning() throws {
         let folder = try TestSupport.temporaryDirectory()
         let data = try Self.tinyDataDirectory(in: folder)
