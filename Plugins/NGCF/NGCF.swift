@@ -16,10 +16,17 @@ import RecMath
 /// Differences from that code: dropout is off when scoring (the port never calls `model.eval()`,
 /// so its test-time scores keep message dropout); a batch's users are drawn with replacement.
 /// Logged loss per epoch: the mean batch loss above.
+///
+/// `variant = "recbole"` is RecBole's NGCF instead (recbole/model/general_recommender/ngcf.py, 1.2):
+/// W1 takes S + E⁽ᵏ⁻¹⁾ ("(L + I)EW₁"), the next layer takes the normalised E⁽ᵏ⁾, the penalty is
+/// l2·(‖U‖ + ‖P‖ + ‖N‖)/batch_size with Frobenius norms *not* squared (its EmbLoss) on the batch's
+/// final representations, embeddings and weights start Glorot-normal with zero biases. Use it with
+/// adjacency = "symmetric" (its D^−1/2 A D^−1/2, no self-loops) and sampling =
+/// "interaction-shuffled" (one shuffled pass over the training interactions per epoch), as RecBole.
 public final class NGCF: EpochCheckpointing {
     public static let manifest = PluginManifest(
         name: "NGCF",
-        version: "1.0.0",
+        version: "1.1.0",
         description: "Neural Graph Collaborative Filtering: K message-passing layers with weights, LeakyReLU and dropout, concatenated, BPR loss (Wang et al. 2019).",
         capabilities: [.implicitRanking],
         parameters: [
@@ -43,6 +50,8 @@ public final class NGCF: EpochCheckpointing {
             HyperParameter("sampling", .string, default: .string(BPRSampling.userUniform.rawValue),
                            choices: BPRSampling.allCases.map { .string($0.rawValue) },
                            doc: "how an epoch draws (user, positive) pairs (user-uniform is the reference's)"),
+            HyperParameter("variant", .string, default: .string("ngcf-pytorch"), choices: [.string("ngcf-pytorch"), .string("recbole")],
+                           doc: "ngcf-pytorch: the authors' model as NGCF-PyTorch; recbole: RecBole's NGCF (W1 on S + E, normalised layers chained, un-squared norm penalty, Glorot-normal start)"),
             HyperParameter("seed", .int, default: .int(-1), min: -1, max: Double(Int64.max),
                            doc: "seed of initialisation, sampling and dropout; -1 uses the run's seed"),
         ])
@@ -59,6 +68,7 @@ public final class NGCF: EpochCheckpointing {
     private let normalization: NormalizedAdjacency.Normalization
     private let sampling: BPRSampling
     private let ownSeed: Int64
+    private let recbole: Bool
 
     /// Scoring state: the final representations (users' rows, then items').
     private var state: Representations?
@@ -97,6 +107,7 @@ public final class NGCF: EpochCheckpointing {
         self.normalization = normalization
         self.sampling = sampling
         ownSeed = Int64(try parameters.int("seed"))
+        recbole = try parameters.string("variant") == "recbole"
     }
 
     public func fit(_ train: CSRView, context: FitContext) throws {
@@ -106,17 +117,19 @@ public final class NGCF: EpochCheckpointing {
         let sampler = try BPRSampler(interactions, scheme: sampling)
         let graph = NormalizedAdjacency(interactions, normalization: normalization)
         let propagation = NGCFPropagation(adjacency: graph, sizes: [dimension] + Array(repeating: layerSize, count: layerCount),
-                                          messageDropout: messageDropout, nodeDropout: nodeDropout)
+                                          messageDropout: messageDropout, nodeDropout: nodeDropout,
+                                          selfMessage: recbole, chainNormalized: recbole)
         var generator = SeededGenerator(seed: context.seed(overriddenBy: ownSeed))
         let base = FactorMatrix(rows: graph.nodeCount, columns: dimension)
-        Initialization.xavierUniform().fill(base, rows: 0..<graph.userCount, using: &generator)
-        Initialization.xavierUniform().fill(base, rows: graph.userCount..<graph.nodeCount, using: &generator)
-        propagation.initializeWeights(using: &generator)
+        let start: Initialization = recbole ? .xavierNormal() : .xavierUniform()
+        start.fill(base, rows: 0..<graph.userCount, using: &generator)
+        start.fill(base, rows: graph.userCount..<graph.nodeCount, using: &generator)
+        propagation.initializeWeights(using: &generator, zeroBiases: recbole)
         let model = Representations(userCount: graph.userCount,
                                     table: FactorMatrix(rows: graph.nodeCount, columns: propagation.outputColumns))
         state = model
         let trainer = Trainer(base: base, propagation: propagation, model: model, learningRate: learningRate, l2: l2,
-                              threadCount: context.threadCount)
+                              normPenalty: recbole, threadCount: context.threadCount)
 
         for epoch in stride(from: 1, through: epochCount, by: 1) {
             let start = Date()
@@ -144,6 +157,8 @@ public final class NGCF: EpochCheckpointing {
         let propagation: NGCFPropagation
         let model: Representations
         let l2: Float
+        /// RecBole's un-squared norms instead of ½‖·‖².
+        let normPenalty: Bool
         let threadCount: Int
         let baseAdam: Adam
         let weightAdams: [Adam]
@@ -151,11 +166,12 @@ public final class NGCF: EpochCheckpointing {
         let baseGradient: FactorMatrix
 
         init(base: FactorMatrix, propagation: NGCFPropagation, model: Representations, learningRate: Float, l2: Float,
-             threadCount: Int) {
+             normPenalty: Bool, threadCount: Int) {
             self.base = base
             self.propagation = propagation
             self.model = model
             self.l2 = l2
+            self.normPenalty = normPenalty
             self.threadCount = threadCount
             baseAdam = Adam(count: base.rows * base.stride, learningRate: learningRate)
             weightAdams = propagation.layers.flatMap(\.tensors).map { Adam(count: $0.rows * $0.stride, learningRate: learningRate) }
@@ -180,7 +196,9 @@ public final class NGCF: EpochCheckpointing {
                 propagation.forward(base, into: table, training: true, using: &generator, threadCount: threadCount)
                 let scale = 1 / Float(batch.count)
                 let ranking = BPRLoss.accumulate(triples, batch, representations, into: towards, scale: scale)
-                let penalty = BPRLoss.accumulateL2(triples, batch, representations, into: towards, weight: l2 * scale)
+                let penalty = normPenalty
+                    ? BPRLoss.accumulateNorms(triples, batch, representations, into: towards, weight: l2 * scale)
+                    : BPRLoss.accumulateL2(triples, batch, representations, into: towards, weight: l2 * scale)
                 propagation.zeroGradients()
                 propagation.backward(base, outputGradient: outputGradient, into: baseGradient, threadCount: threadCount)
                 baseAdam.step(base.base, gradient: baseGradient.base, threadCount: threadCount)

@@ -18,7 +18,7 @@ struct NGCFTests {
             "embedding_size": .int(64), "layers": .int(3), "layer_size": .int(64), "learning_rate": .float(1e-3),
             "l2": .float(1e-5), "batch_size": .int(1024), "epochs": .int(100), "node_dropout": .float(0.1),
             "message_dropout": .float(0.1), "adjacency": .string("mean-self-loops"), "sampling": .string("user-uniform"),
-            "seed": .int(-1),
+            "variant": .string("ngcf-pytorch"), "seed": .int(-1),
         ])
     }
 
@@ -44,12 +44,13 @@ struct NGCFTests {
                 == PluginHarness.score(lightGCN.model, users: users, itemCount: 30))
     }
 
-    @Test("learns two communities with dropout, on either propagation matrix", arguments: ["mean-self-loops", "symmetric"])
-    func learns(adjacency: String) throws {
+    @Test("learns two communities with dropout, on either propagation matrix, as either variant",
+          arguments: [("mean-self-loops", "ngcf-pytorch"), ("symmetric", "ngcf-pytorch"), ("symmetric", "recbole")])
+    func learns(adjacency: String, variant: String) throws {
         let train = try RankingTestData.communities()
         let fitted = try PluginHarness.fit(try PluginHarness.load("NGCF"), [
             "embedding_size": .int(16), "layers": .int(2), "layer_size": .int(16), "epochs": .int(40), "batch_size": .int(64),
-            "learning_rate": .float(0.01), "adjacency": .string(adjacency),
+            "learning_rate": .float(0.01), "adjacency": .string(adjacency), "variant": .string(variant),
         ], train: train, seed: 1)
         let scores = try PluginHarness.score(fitted.model, users: Array(0..<40), itemCount: 30)
         #expect(RankingTestData.communityAccuracy(scores, train: train) >= 0.95)

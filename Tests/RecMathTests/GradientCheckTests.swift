@@ -93,6 +93,33 @@ struct GradientCheckTests {
         #expect(agree(flat(gu) + flat(gi) + gb.map(Double.init), numeric))
     }
 
+    /// RecBole's EmbLoss penalty: w·(‖U‖ + ‖P‖ + ‖N‖) with U, P, N the batch's user, positive and
+    /// negative rows (repeats counted each time) and un-squared Frobenius norms.
+    @Test("RecBole's norm penalty")
+    func normPenalty() {
+        let (userCount, itemCount, k, weight) = (3, 4, 3, 0.7)
+        let users = randomTable(rows: userCount, columns: k, seed: 11), items = randomTable(rows: itemCount, columns: k, seed: 12)
+        let batch = triples()
+        let gu = FactorMatrix(rows: userCount, columns: k), gi = FactorMatrix(rows: itemCount, columns: k)
+        let embeddings = BPRLoss.Embeddings(users: users.base, items: items.base, stride: users.stride)
+        let gradients = BPRLoss.Gradients(users: gu.base, items: gi.base)
+        let kitPenalty = BPRLoss.accumulateNorms(batch, 0..<batch.count, embeddings, into: gradients, weight: Float(weight))
+
+        func objective(_ theta: [Double]) -> Double {
+            func row(_ offset: Int) -> [Double] { Array(theta[offset..<(offset + k)]) }
+            var squares = [0.0, 0.0, 0.0]
+            for (u, i, j) in tripleList.map({ (Int($0.0), Int($0.1), Int($0.2)) }) {
+                for (part, values) in [row(u * k), row((userCount + i) * k), row((userCount + j) * k)].enumerated() {
+                    squares[part] += values.reduce(0) { $0 + $1 * $1 }
+                }
+            }
+            return weight * squares.map { $0.squareRoot() }.reduce(0, +)
+        }
+        let theta = flat(users) + flat(items)
+        #expect(abs(objective(theta) - weight * kitPenalty) < 1e-5)
+        #expect(agree(flat(gu) + flat(gi), numericGradient(theta, objective)))
+    }
+
     /// LightGCN, 2 layers: F = (E + ÂE + Â²E)/3 over the graph u0–{i0, i1}, u1–{i1, i2, i3},
     /// u2–{i0, i3}; loss (1/B) Σ_t softplus(−⟨F_u, F_i − F_j⟩) + λ(1/B)·½ Σ_t (‖E_u‖² + ‖E_i‖² + ‖E_j‖²).
     @Test("2-layer LightGCN through the propagation")
@@ -169,10 +196,12 @@ struct GradientCheckTests {
     /// NGCF, 2 layers of sizes 3 → 4 → 2, both propagation matrices, with and without dropout
     /// (the masks of the kit's forward reused by the Double objective): the gradient of
     /// L = Σ R ⊙ output (R fixed and random) with respect to E⁽⁰⁾ and every W and b.
+    /// `recbole`: W1 takes S + E⁽ᵏ⁻¹⁾ and the next layer the normalised E⁽ᵏ⁾ (RecBole's NGCF).
     @Test("NGCF layers: E⁽⁰⁾, weights and biases", arguments: [
-        (NormalizedAdjacency.Normalization.symmetric, false), (.meanWithSelfLoops, false), (.meanWithSelfLoops, true),
+        (NormalizedAdjacency.Normalization.symmetric, false, false), (.meanWithSelfLoops, false, false), (.meanWithSelfLoops, true, false),
+        (.symmetric, false, true), (.symmetric, true, true),
     ])
-    func ngcf(normalization: NormalizedAdjacency.Normalization, dropout: Bool) throws {
+    func ngcf(normalization: NormalizedAdjacency.Normalization, dropout: Bool, recbole: Bool) throws {
         let (userCount, itemCount) = (3, 4)
         let nodes = userCount + itemCount, sizes = [3, 4, 2]
         let edges: [(Int, Int)] = [(0, 0), (0, 1), (1, 1), (1, 2), (1, 3), (2, 0), (2, 3)]
@@ -180,7 +209,7 @@ struct GradientCheckTests {
                                                indices: edges.map { Int32($0.1) }, values: [Float](repeating: 1, count: edges.count))
         let graph = NormalizedAdjacency(interactions, normalization: normalization)
         let propagation = NGCFPropagation(adjacency: graph, sizes: sizes, messageDropout: dropout ? 0.3 : 0,
-                                          nodeDropout: dropout ? 0.3 : 0)
+                                          nodeDropout: dropout ? 0.3 : 0, selfMessage: recbole, chainNormalized: recbole)
         var generator = SeededGenerator(seed: 5)
         propagation.initializeWeights(using: &generator)
         let base = randomTable(rows: nodes, columns: sizes[0], seed: 6, scale: 1)
@@ -245,13 +274,17 @@ struct GradientCheckTests {
                     }
                     for o in 0..<dout {
                         var pre = b1[o] + b2[o]
-                        for f in 0..<din { pre += side[f] * w1[f][o] + ego[row][f] * side[f] * w2[f][o] }
+                        for f in 0..<din { pre += (side[f] + (recbole ? ego[row][f] : 0)) * w1[f][o] + ego[row][f] * side[f] * w2[f][o] }
                         next[row][o] = (pre > 0 ? pre : 0.2 * pre) * masks[k - 1][row][o]
                     }
-                    let norm = max(next[row].reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
-                    final[row] += next[row].map { $0 / norm }
                 }
-                ego = next
+                var normalizedNext = next
+                for row in 0..<nodes {
+                    let norm = max(next[row].reduce(0) { $0 + $1 * $1 }.squareRoot(), 1e-12)
+                    normalizedNext[row] = next[row].map { $0 / norm }
+                    final[row] += normalizedNext[row]
+                }
+                ego = recbole ? normalizedNext : next
             }
             var total = 0.0
             for row in 0..<nodes { for c in 0..<final[row].count { total += r[row][c] * final[row][c] } }

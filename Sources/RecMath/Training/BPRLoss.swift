@@ -104,6 +104,33 @@ public enum BPRLoss {
         return total / 2
     }
 
+    /// RecBole's `EmbLoss` (require_pow = False): the Frobenius norms, not squared, of the batch's
+    /// user matrix U, positive-item matrix P and negative-item matrix N (one row per triple, a
+    /// repeated node once per occurrence), R = ‖U‖ + ‖P‖ + ‖N‖. Adds weight·∂R/∂row, i.e.
+    /// weight·x_t/‖X‖ for each triple's row of X, to `gradients`; returns R (unscaled).
+    public static func accumulateNorms(_ triples: BPRTriples, _ range: Range<Int>, _ embeddings: Embeddings,
+                                       into gradients: Gradients, weight: Float) -> Double {
+        let stride = embeddings.stride
+        var squares = (users: 0.0, positives: 0.0, negatives: 0.0)
+        for t in range {
+            squares.users += Double(DenseVector.sumOfSquares(embeddings.users + Int(triples.users[t]) * stride, count: stride))
+            squares.positives += Double(DenseVector.sumOfSquares(embeddings.items + Int(triples.positives[t]) * stride, count: stride))
+            squares.negatives += Double(DenseVector.sumOfSquares(embeddings.items + Int(triples.negatives[t]) * stride, count: stride))
+        }
+        let norms = (users: squares.users.squareRoot(), positives: squares.positives.squareRoot(),
+                     negatives: squares.negatives.squareRoot())
+        func factor(_ norm: Double) -> Float { norm > 0 ? weight / Float(norm) : 0 }
+        let (fu, fp, fn) = (factor(norms.users), factor(norms.positives), factor(norms.negatives))
+        for t in range {
+            let user = Int(triples.users[t]) * stride, positive = Int(triples.positives[t]) * stride
+            let negative = Int(triples.negatives[t]) * stride
+            DenseVector.scaleAdd(gradients.users + user, scale: 1, embeddings.users + user, times: fu, count: stride)
+            DenseVector.scaleAdd(gradients.items + positive, scale: 1, embeddings.items + positive, times: fp, count: stride)
+            DenseVector.scaleAdd(gradients.items + negative, scale: 1, embeddings.items + negative, times: fn, count: stride)
+        }
+        return norms.users + norms.positives + norms.negatives
+    }
+
     /// One stochastic gradient step on one triple, in place: Rendle et al.'s LearnBPR as Cornac's
     /// `BPR._fit_sgd` writes it, ascent on ln σ(x) − (λ/2)(‖e_u‖² + ‖e_i‖² + ‖e_j‖² + b_i² + b_j²)
     /// with every right-hand side taken before the step:
