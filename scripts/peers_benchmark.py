@@ -49,6 +49,7 @@ PARAMS = {
     "ItemKNN": {"similarity": "cosine", "topk": 200, "shrink": 10.0},
     "ItemKNN-noshrink": {"similarity": "cosine", "topk": 200, "shrink": 0.0},
     "RP3beta": {"topk": 200, "alpha": 1.0, "beta": 0.6, "normalize": True},
+    "RP3beta-prunecols": {"topk": 200, "alpha": 1.0, "beta": 0.6, "normalize": True, "prune_columns": True},
     "SLIM": {"alpha": 0.1, "l1_ratio": 0.05, "topk": 100, "max_iter": 100, "tol": 1e-4, "positive_only": True},
     "PureSVD": {"factors": 20, "oversampling": 20, "power_iterations": 4},
 }
@@ -348,6 +349,8 @@ PEERS = [
      "the same similarities with each target item's neighbours scored (recbench's orientation): isolates the orientation from everything else"),
     ("RP3beta", "reference", "RP3betaRecommender(alpha=1, beta=0.6, topK=200, normalize_similarity=True)", peer_reference_rp3beta,
      "no library among implicit, Cornac and RecBole has RP3beta; the reference is its usual implementation"),
+    ("RP3beta-prunecols", "reference", "RP3betaRecommender(alpha=1, beta=0.6, topK=200, normalize_similarity=True)", peer_reference_rp3beta,
+     "the same reference run, against recbench with prune_columns = true: the reference's similarityMatrixTopK keeps each column's 200 largest too"),
     ("SLIM", "reference", "SLIMElasticNetRecommender(alpha=0.1, l1_ratio=0.05, positive_only=True, topK=100)", peer_reference_slim,
      "scikit-learn ElasticNet per item (max_iter 100, tol 1e-4, random coordinate order); RecBole's SLIMElastic is the same sklearn loop"),
     ("PureSVD", "reference", "PureSVDRecommender + sklearn randomized_svd(20 components, 20 oversamples, 4 power iterations)",

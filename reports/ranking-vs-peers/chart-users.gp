@@ -5,17 +5,18 @@ $boxes << EOD
 3 0.000000 0.279446 0.462285 0.682043 1.000000 0.481336 "iALS-cg" 943
 4 0.000000 0.233651 0.425208 0.628155 1.000000 0.443760 "ItemKNN" 943
 5 0.000000 0.236579 0.438287 0.642933 1.000000 0.450655 "RP3beta" 943
-6 0.000000 0.276634 0.448304 0.676572 1.000000 0.471602 "SLIM" 943
+6 0.000000 0.274876 0.453904 0.676733 1.000000 0.473309 "SLIM" 943
 7 0.000000 0.254453 0.445903 0.660925 1.000000 0.463086 "PureSVD" 943
 8 0.000000 0.220092 0.427244 0.640300 1.000000 0.441126 "ItemKNN-noshrink" 943
-9 0.000000 0.274876 0.453904 0.676733 1.000000 0.473311 "SLIM-tol1e-6" 943
+9 0.000000 0.233651 0.430917 0.632541 1.000000 0.446608 "RP3beta-prunecols" 943
+10 0.000000 0.274876 0.453904 0.676733 1.000000 0.473311 "SLIM-tol1e-6" 943
 EOD
 do for [format in "svg png"] {
     reset
     if (format eq "svg") {
-        set terminal svg size 770,480 dynamic font 'sans,12' noenhanced
+        set terminal svg size 840,480 dynamic font 'sans,12' noenhanced
     } else {
-        set terminal pngcairo size 770,480 font 'sans,10' noenhanced
+        set terminal pngcairo size 840,480 font 'sans,10' noenhanced
     }
     set output 'chart-users.'.format
     set linetype 1 lc rgb '#4e79a7' lw 1.5 pt 7 ps 0.8
@@ -35,7 +36,7 @@ do for [format in "svg png"] {
     set grid ytics lc rgb '#d0d0d0'
     set title "ranking-vs-peers: per-user ndcg@10 (943 users each; diamond = mean)" noenhanced
     set ylabel "per-user ndcg@10" noenhanced
-    set xrange [0.4:9.6]
+    set xrange [0.4:10.6]
     set yrange [0:*]
     set boxwidth 0.6
     set xtics rotate by 35 right nomirror noenhanced
@@ -51,6 +52,7 @@ do for [format in "svg png"] {
         $boxes every ::6::6 using 1:3:2:6:5:xtic(8) with candlesticks lt 7 whiskerbars 0.5 fill solid 0.55 border lc rgb '#333333' notitle, \
         $boxes every ::7::7 using 1:3:2:6:5:xtic(8) with candlesticks lt 8 whiskerbars 0.5 fill solid 0.55 border lc rgb '#333333' notitle, \
         $boxes every ::8::8 using 1:3:2:6:5:xtic(8) with candlesticks lt 9 whiskerbars 0.5 fill solid 0.55 border lc rgb '#333333' notitle, \
+        $boxes every ::9::9 using 1:3:2:6:5:xtic(8) with candlesticks lt 10 whiskerbars 0.5 fill solid 0.55 border lc rgb '#333333' notitle, \
         $boxes using 1:4:4:4:4 with candlesticks lt -1 lw 2 notitle, \
         $boxes using 1:7 with points pt 13 ps 1.3 lc rgb '#222222' notitle
     set output
