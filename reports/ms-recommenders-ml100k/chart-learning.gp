@@ -223,12 +223,34 @@ $loss2 << EOD
 19 0.152038
 20 0.148988
 EOD
+$val2 << EOD
+1 0.239395
+2 0.292182
+3 0.337398
+4 0.341753
+5 0.346617
+6 0.346885
+7 0.351861
+8 0.360756
+9 0.376389
+10 0.384222
+11 0.383931
+12 0.397072
+13 0.401902
+14 0.403703
+15 0.404228
+16 0.404912
+17 0.409863
+18 0.413466
+19 0.414253
+20 0.420872
+EOD
 do for [format in "svg png"] {
     reset
     if (format eq "svg") {
-        set terminal svg size 636,376 dynamic font 'sans,12' noenhanced
+        set terminal svg size 1116,376 dynamic font 'sans,12' noenhanced
     } else {
-        set terminal pngcairo size 636,376 font 'sans,10' noenhanced
+        set terminal pngcairo size 1116,376 font 'sans,10' noenhanced
     }
     set output 'chart-learning.'.format
     set linetype 1 lc rgb '#4e79a7' lw 1.5 pt 7 ps 0.8
@@ -254,12 +276,17 @@ do for [format in "svg png"] {
     set xlabel 'epoch'
     unset key
     set origin 0.0000,0.0000
-    set size 0.7547,0.9043
+    set size 0.4301,0.9043
     set title 'training loss'
     plot $loss1 using 1:2 with lines lt 2 notitle, \
         $loss2 using 1:2 with lines lt 3 notitle
-    set origin 0.7547,0
-    set size 0.2453,0.9043
+    set origin 0.4301,0.0000
+    set size 0.4301,0.9043
+    unset logscale y
+    set title "test ndcg@10" noenhanced
+    plot $val2 using 1:2 with linespoints lt 3 pt 7 ps 0.5 notitle
+    set origin 0.8602,0
+    set size 0.1398,0.9043
     unset title
     unset border
     unset tics
