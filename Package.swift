@@ -44,6 +44,11 @@ let plugins = [
     plugin("BPR"),
     plugin("LightGCN"),
     plugin("NGCF"),
+    // Cold start and hybrids: combine other plugins' models through rb_components_v1.
+    plugin("GenrePopularity"),
+    plugin("Hybrid"),
+    // Candidates from components re-ranked by XGBoost (libxgboost-dev), linked from this target only.
+    plugin("TwoStage", dependencies: ["RecKit", "RecMath", "CXGBoost"]),
 ]
 
 let package = Package(
@@ -65,6 +70,8 @@ let package = Package(
         // BLAS/LAPACK from the system's OpenBLAS (libopenblas-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "RecMath", dependencies: ["RecKit", "CBLAS"]),
+        // XGBoost's C API from the system (libxgboost-dev): only the TwoStage plugin links it.
+        .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost"),
         .target(name: "RecTOML"),
         .target(name: "RecData", dependencies: ["RecKit", "RecMath"]),
         .target(name: "RecEval", dependencies: ["RecKit", "RecMath"]),
