@@ -34,6 +34,10 @@ public struct ExperimentPlan {
                 "\(name) = \(model.parameters.values[name]!)\(model.defaulted.contains(name) ? "*" : "")"
             }
             if !parameters.isEmpty { add("    " + parameters.joined(separator: ", ")) }
+            for component in model.components {
+                let values = component.parameters.values.keys.sorted().map { "\($0) = \(component.parameters.values[$0]!)" }
+                add("    component \(component.spec.label) [\(component.plugin.name) \(component.plugin.manifest.version)]: " + values.joined(separator: ", "))
+            }
         }
         add()
 
