@@ -148,6 +148,31 @@ import Testing
                 && unknownPlugin.stderr.contains("did you mean \"iALS\"?"), "\(unknownPlugin.stderr)")
     }
 
+    /// A component's parameters are part of the hybrid's run identity: after one run, the same
+    /// file is fully in the ledger, and the file with one component parameter changed is not.
+    @Test(.enabled(if: TestSupport.hasMovieLens)) func aChangedComponentIsADifferentRun() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        func file(_ weighting: String) throws -> String {
+            try CommandLineTests.experiment(name: "identity", models: """
+                [[models]]
+                plugin = "Popularity"
+
+                [[models]]
+                plugin = "Hybrid"
+                components = ["Popularity", { plugin = "Popularity", label = "by-value", params = { weighting = "\(weighting)" } }]
+                """, in: folder)
+        }
+        let ledger = folder.path + "/l.sqlite"
+        let first = try file("count")
+        let run = try TestSupport.recbench(["run", first, "--ledger", ledger, "--no-report", "--data-dir", TestSupport.dataDirectory!])
+        #expect(run.status == 0, "\(run.stderr)")
+        let same = try TestSupport.recbench(["plan", first, "--ledger", ledger, "--data-dir", TestSupport.dataDirectory!])
+        #expect(same.stdout.contains("holds 2 of these 2 runs"), "\(same.stdout)")
+        #expect(same.stdout.contains("component by-value [Popularity 1.0.0]: weighting = \"count\""), "\(same.stdout)")
+        let changed = try TestSupport.recbench(["plan", try file("value"), "--ledger", ledger, "--data-dir", TestSupport.dataDirectory!])
+        #expect(changed.stdout.contains("holds 1 of these 2 runs"), "\(changed.stdout)")
+    }
+
     /// (user, item) pairs of a part of a split, keyed as user << 32 | item (dense ids).
     static func pairs(_ part: [Int], of dataset: Dataset) -> Set<Int64> {
         Set(part.map { Int64(dataset.users[$0]) << 32 | Int64(dataset.items[$0]) })
