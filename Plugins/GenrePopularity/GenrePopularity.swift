@@ -63,7 +63,7 @@ public final class GenrePopularity: ItemFeatureConsumer {
     public func fit(_ train: CSRView, context: FitContext) throws {
         let items = train.columnCount
         if itemGenres.isEmpty || genreNames.isEmpty {
-            context.log("GenrePopularity: no genre:… item features; ranking every user by the weighted rating alone", level: .warning)
+            context.log("no genre:… item features; ranking every user by the weighted rating alone", level: .warning)
             itemGenres = [[Int32]](repeating: [], count: items)
             genreNames = []
         }

@@ -53,6 +53,23 @@ final class Booster {
         return Array(UnsafeBufferPointer(start: output, count: rowCount))
     }
 
+    /// Total gain of every feature that some split uses, by its column index ("f3" → 3).
+    func totalGain() throws -> [Int: Double] {
+        var count: UInt64 = 0, dimensions: UInt64 = 0
+        var names: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+        var shape: UnsafePointer<UInt64>?
+        var scores: UnsafePointer<Float>?
+        try Self.check(XGBoosterFeatureScore(handle, "{\"importance_type\": \"total_gain\"}", &count, &names, &dimensions, &shape, &scores),
+                       "computing feature importance")
+        var gains: [Int: Double] = [:]
+        for k in 0..<Int(count) {
+            guard let name = names?[k].map({ String(cString: $0) }), name.hasPrefix("f"), let column = Int(name.dropFirst()),
+                  let score = scores?[k] else { continue }
+            gains[column] = Double(score)
+        }
+        return gains
+    }
+
     private static func matrix(_ rows: [Float], rowCount: Int, featureCount: Int) throws -> DMatrixHandle? {
         var matrix: DMatrixHandle?
         try check(rows.withUnsafeBufferPointer { XGDMatrixCreateFromMat($0.baseAddress, UInt64(rowCount), UInt64(featureCount), Float.nan, &matrix) },

@@ -29,8 +29,12 @@ struct FeatureContext {
     /// genreShare[u]: genre → share of u's training items with it (sparse: only genres u has).
     private var genreShare: [[Int32: Float]]
 
-    init(_ data: Interactions, componentCount: Int, itemGenres: [[Int32]], itemYear: [Float], recentDays: Double) {
+    /// Columns always written as missing (`drop_features`).
+    private let dropped: Set<Int>
+
+    init(_ data: Interactions, componentCount: Int, itemGenres: [[Int32]], itemYear: [Float], recentDays: Double, dropped: Set<Int> = []) {
         self.componentCount = componentCount
+        self.dropped = dropped
         self.itemGenres = itemGenres
         self.itemYear = itemYear
         let items = data.columnCount, users = data.rowCount
@@ -84,5 +88,6 @@ struct FeatureContext {
             row[at] = value
             at += 1
         }
+        for column in dropped { row[column] = .nan }
     }
 }

@@ -39,6 +39,8 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
                            doc: "item_recent counts an item's interactions in this many days before the latest training time"),
             HyperParameter("refit", .bool, default: .bool(true),
                            doc: "refit the components on all training data (hold-out included) before scoring; false keeps the hold-out fit"),
+            HyperParameter("drop_features", .string, default: .string(""),
+                           doc: "comma-separated features the re-ranker must not use (ablations), by name: score:<component>, rank:<component>, item_count, item_mean, user_count, user_mean, genre_overlap, item_recent, item_age_days, item_year"),
             HyperParameter("training_rows_file", .string, default: .string(""),
                            doc: "diagnostics: write the re-ranker's training rows (user, item, label; dense ids) to this TSV file; empty: none"),
         ])
@@ -52,6 +54,7 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
     private let recentDays: Double
     private let refit: Bool
     private let rowsFile: String
+    private let dropped: [String]
 
     private var components: [Component] = []
     private var itemGenres: [[Int32]] = []
@@ -73,10 +76,15 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
         recentDays = try parameters.double("recent_days")
         refit = try parameters.bool("refit")
         rowsFile = try parameters.string("training_rows_file")
+        dropped = try parameters.string("drop_features").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     public func setComponents(_ components: [Component]) throws {
         guard !components.isEmpty else { throw PluginError("TwoStage needs at least one component to draw candidates from") }
+        let names = FeatureContext.names(components: components.map(\.name))
+        if let unknown = dropped.first(where: { !names.contains($0) }) {
+            throw PluginError("TwoStage: drop_features names \"\(unknown)\", which is not a feature; the features are \(names.joined(separator: ", "))")
+        }
         self.components = components
     }
 
@@ -111,7 +119,7 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
         try context.progress(0, "fitting components on the re-ranker's training part")
         try fitComponents(fitPart, seed: context.seed)
         let trainingFeatures = FeatureContext(fitPart, componentCount: components.count, itemGenres: itemGenres, itemYear: itemYear,
-                                              recentDays: recentDays)
+                                              recentDays: recentDays, dropped: droppedColumns)
 
         // The held-out items of each user are the positives the re-ranker learns to put first.
         var positives: [Int: Set<Int32>] = [:]
@@ -133,7 +141,7 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
         guard !groups.isEmpty else {
             throw PluginError("TwoStage: no held-out interaction is among the components' candidates, so the re-ranker has nothing to learn; raise candidates or holdout_fraction")
         }
-        context.log(String(format: "TwoStage: re-ranker trains on %d users, %d rows, %d positives (of %d held-out interactions; %@)",
+        context.log(String(format: "re-ranker trains on %d users, %d rows, %d positives (of %d held-out interactions; %@)",
                            groups.count, labels.count, Int(labels.reduce(0, +)), holdout.filter { $0 }.count,
                            hasTimes ? "the latest by time" : "a random hold-out: the host gave no times"))
         if !rowsFile.isEmpty { try writeRows(written) }
@@ -141,11 +149,16 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
         booster = try Booster(rows: rows, featureCount: width, labels: labels, groups: groups,
                               settings: .init(objective: objective, rounds: rounds, learningRate: learningRate, maxDepth: maxDepth,
                                               seed: context.seed, threads: context.threadCount))
+        // Which features the ranker leans on, largest share of the total gain first (--verbose shows it).
+        let gains = try booster!.totalGain()
+        let names = FeatureContext.names(components: components.map(\.name)), sum = max(gains.values.reduce(0, +), .leastNormalMagnitude)
+        context.log("feature shares of the re-ranker's total gain: " + gains.sorted { $0.value > $1.value }
+            .map { String(format: "%@ %.3f", names[$0.key], $0.value / sum) }.joined(separator: ", "))
         if refit {
             try context.progress(0.8, "refitting components on all training data")
             try fitComponents(all, seed: context.seed)
             servingFeatures = FeatureContext(all, componentCount: components.count, itemGenres: itemGenres, itemYear: itemYear,
-                                             recentDays: recentDays)
+                                             recentDays: recentDays, dropped: droppedColumns)
         } else {
             servingFeatures = trainingFeatures
         }
@@ -170,7 +183,7 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
         var mask = [Bool](repeating: false, count: count)
         let wanted = max(1, min(count - 1, Int((Double(count) * holdoutFraction).rounded())))
         if data.times.isEmpty {
-            context.log("TwoStage: the host gave no interaction times; holding out a random \(holdoutFraction) of the training data", level: .warning)
+            context.log("the host gave no interaction times; holding out a random \(holdoutFraction) of the training data", level: .warning)
             var generator = SeededGenerator(seed: seed, stream: 0x2057A6E)
             var order = Array(0..<count)
             order.shuffle(using: &generator)
@@ -180,6 +193,12 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
             for k in order.suffix(wanted) { mask[k] = true }
         }
         return mask
+    }
+
+    /// The feature columns `drop_features` names: always missing, so no tree splits on them.
+    private var droppedColumns: Set<Int> {
+        let names = FeatureContext.names(components: components.map(\.name))
+        return Set(dropped.compactMap { names.firstIndex(of: $0) })
     }
 
     private func fitComponents(_ data: Interactions, seed: UInt64) throws {
