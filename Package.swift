@@ -70,8 +70,6 @@ let package = Package(
         // BLAS/LAPACK from the system's OpenBLAS (libopenblas-dev).
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "RecMath", dependencies: ["RecKit", "CBLAS"]),
-        // XGBoost's C API from the system (libxgboost-dev): only the TwoStage plugin links it.
-        .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost"),
         .target(name: "RecTOML"),
         .target(name: "RecData", dependencies: ["RecKit", "RecMath"]),
         .target(name: "RecEval", dependencies: ["RecKit", "RecMath"]),
@@ -98,5 +96,8 @@ let package = Package(
         .testTarget(name: "RecBenchTests", dependencies: ["RecBench", "RecKit", "RecData", "RecLedger"]),
         // Each in-tree plugin tested through the real C boundary (its .so), never linked in directly.
         .testTarget(name: "PluginTests", dependencies: ["RecKit", "RecMath"]),
-    ] + plugins.map(\.1)
+    ] + plugins.map(\.1) + [
+        // XGBoost's C API from the system (libxgboost-dev): only the TwoStage plugin links it.
+        .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost"),
+    ]
 )
