@@ -91,6 +91,35 @@ import Testing
         Self.expectClose(two, [0, 3, 6, 100, 3, 1, 2, 0], "threshold 2")
     }
 
+    /// TwoStage's first stage: with candidates = 1 each Table component proposes its best unseen
+    /// item — for user 0 (item 3 seen) A's item 0 and B's item 2; for user 1 both propose item 0 —
+    /// and only those are scored (finite); every other item is −∞, never recommended.
+    @Test func twoStageScoresOnlyTheMergedCandidates() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let table = try LoadedPlugin.load(path: try TestSupport.fixture("table", into: folder))
+        let twoStage = try LoadedPlugin.load(path: TestSupport.binDirectory + "/libTwoStage.so")
+        func make(_ parameters: [String: ParameterValue]) throws -> PluginModel {
+            let model = try twoStage.makeModel(try PluginParameters.resolve(parameters, against: twoStage.manifest).parameters)
+            try model.setComponents(try [Self.tableA, Self.tableB].enumerated().map { index, scores in
+                .init(label: "c\(index)", model: try table.makeModel(try PluginParameters.resolve(["scores": .string(scores)], against: table.manifest).parameters),
+                      threadCount: 1)
+            })
+            return model
+        }
+        let model = try make(["candidates": .int(1), "rounds": .int(2)])
+        try model.setInteractionTimes([1_000])
+        try Self.train().withView { try model.fit($0, seed: 1, threadCount: 1) }
+        var out = [Float](repeating: .nan, count: 8)
+        let users: [Int32] = [0, 1]
+        try users.withUnsafeBufferPointer { users in try out.withUnsafeMutableBufferPointer { try model.score(users: users, itemCount: 4, into: $0) } }
+        #expect(out.enumerated().filter { $0.element.isFinite }.map(\.offset) == [0, 2, 4], "\(out)")
+        #expect(out.allSatisfy { $0.isFinite || $0 == -.infinity })
+
+        // An ablation naming a feature that does not exist is refused when the components arrive.
+        #expect(throws: PluginCallError.self) { _ = try make(["drop_features": .string("score:c0,item_popularity")]) }
+        _ = try make(["drop_features": .string("score:c0,item_recent")])
+    }
+
     @Test func switchingWantsExactlyTwoComponents() throws {
         #expect(throws: PluginCallError.self) {
             _ = try Self.hybridScores(["mode": .string("switching")], tables: [Self.tableA, Self.tableB, Self.tableA])
