@@ -168,12 +168,16 @@ public final class TwoStage: ComposingRecommender, ItemFeatureConsumer, Interact
     public func score(users: UnsafeBufferPointer<Int32>, itemCount: Int, into scores: UnsafeMutableBufferPointer<Float>) throws {
         guard let booster, let servingFeatures, let seen else { throw PluginError("TwoStage: score before fit") }
         for index in 0..<(users.count * itemCount) { scores[index] = -.infinity }
+        // One prediction call for the whole block: (row, item) of each feature row, then the rows.
+        var targets: [Int] = [], rows: [Float] = []
         var row = 0
         try forEachCandidateBlock(users: Array(users), seen: seen, features: servingFeatures) { _, items, features in
-            let predictions = try booster.predict(features, rowCount: items.count, featureCount: servingFeatures.width)
-            for (item, value) in zip(items, predictions) { scores[row * itemCount + Int(item)] = value }
+            targets += items.map { row * itemCount + Int($0) }
+            rows += features
             row += 1
         }
+        let predictions = try booster.predict(rows, rowCount: targets.count, featureCount: servingFeatures.width)
+        for (target, value) in zip(targets, predictions) { scores[target] = value }
     }
 
     /// The training entries the re-ranker learns from: the latest fraction by time (ties by

@@ -25,6 +25,9 @@ public struct ExperimentPlan {
                 add("            and \(sampled.name): \(sampled.negatives) \(sampled.sampler.rawValue) negatives per test user, seed \(sampled.seed)")
             }
             add("            slices: user activity \(evaluation.userActivityBuckets.edges), item popularity \(evaluation.itemPopularityBuckets.edges)")
+            if !evaluation.genres.isEmpty {
+                add("            genres: \(evaluation.genres.joined(separator: ", ")) only (other items never recommended, nor relevant)")
+            }
         }
         add()
         add("models (parameters marked * take the plugin's default):")
