@@ -10,8 +10,8 @@ $points << EOD
 1.586614 0.282020 0.000000 "Hybrid RRF"
 1.499626 0.354791 0.000000 "Hybrid switching to Popularity"
 1.723018 0.229966 0.000000 "Hybrid switching to GenrePopularity"
-57.891790 0.349291 0.000000 "TwoStage"
-56.732669 0.337838 0.000000 "TwoStage without recency"
+63.153889 0.349291 0.000000 "TwoStage"
+63.549952 0.337838 0.000000 "TwoStage without recency"
 EOD
 do for [format in "svg png"] {
     reset
