@@ -121,6 +121,11 @@ import Testing
             let file = try TestSupport.write(Self.header + models, to: folder.appendingPathComponent("h.toml"))
             return try TestSupport.recbench(["plan", file, "--ledger", folder.path + "/l.sqlite", "--data-dir", TestSupport.dataDirectory ?? folder.path])
         }
+        // `plugins show` says which plugins take components.
+        let shown = try TestSupport.recbench(["plugins", "show", "Hybrid"])
+        #expect(shown.stdout.contains("extensions: rb_components_v1"), "\(shown.stdout)")
+        #expect(try !TestSupport.recbench(["plugins", "show", "Popularity"]).stdout.contains("rb_components_v1"))
+
         let notHybrid = try plan("""
             [[models]]
             plugin = "Popularity"

@@ -114,6 +114,12 @@ import Testing
         try users.withUnsafeBufferPointer { users in try out.withUnsafeMutableBufferPointer { try model.score(users: users, itemCount: 4, into: $0) } }
         #expect(out.enumerated().filter { $0.element.isFinite }.map(\.offset) == [0, 2, 4], "\(out)")
         #expect(out.allSatisfy { $0.isFinite || $0 == -.infinity })
+        // The pairwise objective ranks the same candidate set.
+        let pairwise = try make(["candidates": .int(1), "rounds": .int(2), "objective": .string("rank:pairwise")])
+        try pairwise.setInteractionTimes([1_000])
+        try Self.train().withView { try pairwise.fit($0, seed: 1, threadCount: 1) }
+        try users.withUnsafeBufferPointer { users in try out.withUnsafeMutableBufferPointer { try pairwise.score(users: users, itemCount: 4, into: $0) } }
+        #expect(out.enumerated().filter { $0.element.isFinite }.map(\.offset) == [0, 2, 4], "\(out)")
 
         // An ablation naming a feature that does not exist is refused when the components arrive.
         #expect(throws: PluginCallError.self) { _ = try make(["drop_features": .string("score:c0,item_popularity")]) }
