@@ -63,6 +63,11 @@ let plugins = [
     plugin("BPR"),
     plugin("LightGCN"),
     plugin("NGCF"),
+    // Cold start and hybrids: combine other plugins' models through rb_components_v1.
+    plugin("GenrePopularity"),
+    plugin("Hybrid"),
+    // Candidates from components re-ranked by XGBoost (libxgboost-dev), linked from this target only.
+    plugin("TwoStage", dependencies: ["RecKit", "RecMath", "CXGBoost"]),
 ]
 
 let package = Package(
@@ -110,5 +115,8 @@ let package = Package(
         .testTarget(name: "RecBenchTests", dependencies: ["RecBench", "RecKit", "RecData", "RecLedger"]),
         // Each in-tree plugin tested through the real C boundary (its .so), never linked in directly.
         .testTarget(name: "PluginTests", dependencies: ["RecKit", "RecMath"]),
-    ] + plugins.map(\.1)
+    ] + plugins.map(\.1) + [
+        // XGBoost's C API from the system (libxgboost-dev): only the TwoStage plugin links it.
+        .systemLibrary(name: "CXGBoost", path: "Sources/CXGBoost"),
+    ]
 )

@@ -3,8 +3,9 @@
 #   libopenblas-dev  BLAS/LAPACK for dense kernels
 #   libsqlite3-dev   the results ledger (through GRDB)
 #   libgnuplot-iostream-dev  brings gnuplot, which draws the report charts
+#   libxgboost-dev   XGBoost's C API, the TwoStage plugin's learning-to-rank re-ranker
 set -euo pipefail
-packages=(libopenblas-dev libsqlite3-dev libgnuplot-iostream-dev)
+packages=(libopenblas-dev libsqlite3-dev libgnuplot-iostream-dev libxgboost-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

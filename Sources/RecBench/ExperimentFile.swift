@@ -92,6 +92,11 @@ public struct ExperimentFile: Sendable {
         public var userActivityBuckets = EvaluationSlices.defaultUserActivity
         public var itemPopularityBuckets = EvaluationSlices.defaultItemPopularity
 
+        /// `genres = [...]`: only items carrying one of these genres are recommended (and relevant);
+        /// empty: no filter. `genresPosition` locates the key for an unknown genre found later.
+        public var genres: [String] = []
+        public var genresPosition: TOMLPosition?
+
         public var isRating: Bool { evaluationProtocol == RatingEvaluator.protocolName }
     }
 
@@ -134,6 +139,10 @@ public struct ExperimentFile: Sendable {
         public var earlyStopping: EarlyStopping?
         /// `[models.learning_curve]`.
         public var learningCurve: LearningCurve?
+        /// `components = [...]`: the models a hybrid plugin combines (rb_components_v1), in order.
+        public var components: [ComponentSpec] = []
+        /// The entry has a `components` key (set while reading, before components are resolved).
+        var declaresComponents = false
 
         /// The parameter points to try, in a fixed order: the grid's combinations (first key slowest),
         /// or the random draws, each over the fixed `params`; just `params` without a search.
@@ -147,6 +156,17 @@ public struct ExperimentFile: Sendable {
         }
 
         public var hasSearch: Bool { random != nil || !grid.isEmpty }
+    }
+
+    /// A hybrid's component: another plugin with one fixed parameter point, named by the label of
+    /// another `[[models]]` entry or defined inline (`{ plugin = "iALS", params = { ... } }`).
+    public struct ComponentSpec: Sendable {
+        public var label: String
+        public var plugin: String
+        public var params: [String: ParameterValue]
+        /// Where the component was named (the string, or the inline table) and its parameters.
+        public var position: TOMLPosition
+        public var paramPositions: [String: TOMLPosition]
     }
 
     /// Random search: each draw takes every ranged parameter uniformly (or log-uniformly) and every
@@ -351,6 +371,7 @@ public struct ExperimentFile: Sendable {
         }
         let selectBy = try evaluationTable.optional("select_by", \.stringValue, "a metric such as \"ndcg@10\"")
         let selectByError = evaluationTable.error(at: "select_by", "")
+        let genreFilter = try parseGenres(&evaluationTable, path: path, isRating: isRating, sampled: sampled != nil)
         try evaluationTable.finish()
         let evaluatedKeys = MetricKey.keys(metrics: metrics, cutoffs: cutoffs)
         /// A metric of this experiment by its label ("ndcg@10"), or a located error.
@@ -372,6 +393,8 @@ public struct ExperimentFile: Sendable {
         var models: [ModelSpec] = []
         // Early stopping names a metric that is checked against [evaluation] once all is read.
         var earlyStoppingDrafts: [(model: Int, metric: String?, at: ExperimentError, patience: Int, every: Int)] = []
+        // Components may name models declared later in the file: resolved once all are read.
+        var componentDrafts: [(model: Int, entry: TOMLEntry)] = []
         for node in modelNodes {
             guard case .table(let table) = node.value else {
                 throw ExperimentError(file: path, position: node.position, message: "each models entry must be a table ([[models]])")
@@ -489,8 +512,15 @@ public struct ExperimentFile: Sendable {
                                                    every: Int(every))
                 try curve.finish()
             }
+            if let entry = model.take("components") {
+                componentDrafts.append((models.count, entry))
+                spec.declaresComponents = true
+            }
             try model.finish()
             models.append(spec)
+        }
+        for (index, entry) in componentDrafts {
+            models[index].components = try parseComponents(entry, of: models[index], among: models, path: path)
         }
 
         // Selection and early stopping need a validation part and a ranking protocol.
@@ -583,6 +613,8 @@ public struct ExperimentFile: Sendable {
         file.evaluation.sampled = sampled
         file.evaluation.userActivityBuckets = sliceBuckets.users
         file.evaluation.itemPopularityBuckets = sliceBuckets.items
+        file.evaluation.genres = genreFilter?.genres ?? []
+        file.evaluation.genresPosition = genreFilter?.position
         return file
     }
 

@@ -26,6 +26,9 @@ public struct ExperimentPlan {
                 add("            and \(sampled.name): \(sampled.negatives) \(sampled.sampler.rawValue) negatives per test user, seed \(sampled.seed)")
             }
             add("            slices: user activity \(evaluation.userActivityBuckets.edges), item popularity \(evaluation.itemPopularityBuckets.edges)")
+            if !evaluation.genres.isEmpty {
+                add("            genres: \(evaluation.genres.joined(separator: ", ")) only (other items never recommended, nor relevant)")
+            }
         }
         add()
         add("models (parameters marked * take the plugin's default):")
@@ -35,6 +38,10 @@ public struct ExperimentPlan {
                 "\(name) = \(model.parameters.values[name]!)\(model.defaulted.contains(name) ? "*" : "")"
             }
             if !parameters.isEmpty { add("    " + parameters.joined(separator: ", ")) }
+            for component in model.components {
+                let values = component.parameters.values.keys.sorted().map { "\($0) = \(component.parameters.values[$0]!)" }
+                add("    component \(component.spec.label) [\(component.plugin.name) \(component.plugin.manifest.version)]: " + values.joined(separator: ", "))
+            }
         }
         add()
 

@@ -47,6 +47,8 @@ public struct ExperimentRunner {
         public var defaulted: [String]
         /// SHA-256 of the plugin's library file, recorded with every run.
         public var binarySHA256: String
+        /// A hybrid's components (`components = [...]`), checked like models; empty otherwise.
+        public var components: [ResolvedComponent] = []
 
         /// The seeds the model runs with: its own, else every `[experiment] seeds` entry.
         public func seeds(in file: ExperimentFile) -> [UInt64] { spec.hasOwnSeed ? [spec.seed] : file.seeds }
@@ -80,8 +82,10 @@ public struct ExperimentRunner {
                     defaulted = defaults
                     return parameters
                 }
-                return ResolvedModel(spec: spec, plugin: plugin, points: points, defaulted: defaulted,
-                                     binarySHA256: hashBinaries ? (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable" : "")
+                var resolved = ResolvedModel(spec: spec, plugin: plugin, points: points, defaulted: defaulted,
+                                             binarySHA256: hashBinaries ? (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable" : "")
+                resolved.components = try resolveComponents(of: spec, plugin: plugin, file: file, hashBinaries: hashBinaries)
+                return resolved
             } catch let error as ParameterError {
                 let name = spec.paramPositions.keys.sorted().first { error.message.contains("\"\($0)\"") }
                 let position = name.flatMap { spec.paramPositions[$0] } ?? spec.position
@@ -126,6 +130,10 @@ public struct ExperimentRunner {
         var itemFeatures: ItemFeatures?
         /// The split cache entry a worker reads the fold from.
         var cached: CachedSplit?
+        /// `[evaluation] genres`: scores outside the genres become −∞ before masking and top-K.
+        var genreFilter: GenreFilter?
+        /// The dataset (copy-on-write, so free), for the training times a plugin may ask for.
+        var dataset: Dataset?
     }
 
     /// A loaded dataset and the split it ships with, if any.
@@ -211,6 +219,11 @@ public struct ExperimentRunner {
         let train = try split.evaluation.matrix(split.train, of: dataset)
         var fold = PreparedFold(index: index, split: split, fingerprint: fingerprint ? split.fingerprint(of: dataset) : "", train: train,
                                 evaluation: file.evaluation)
+        fold.dataset = dataset
+        // With a genre filter only items of those genres are relevant (test and validation alike).
+        let filter = file.evaluation.genres.isEmpty ? nil : try GenreFilter(genres: file.evaluation.genres, dataset: dataset, file: file)
+        fold.genreFilter = filter
+        func relevant(_ part: [Int]) -> [Int] { filter?.keep(part, of: dataset) ?? part }
         if file.evaluation.isRating {
             fold.rating = RatingEvaluator(
                 train: train, testUsers: split.test.map { dataset.users[$0] }, testItems: split.test.map { dataset.items[$0] },
@@ -220,7 +233,7 @@ public struct ExperimentRunner {
         } else {
             // Seen items are masked: train, and for the test evaluation validation too.
             let mask = split.validation.isEmpty ? train : try split.evaluation.matrix((split.train + split.validation).sorted(), of: dataset)
-            let testMatrix = try split.evaluation.matrix(split.test, of: dataset)
+            let testMatrix = try split.evaluation.matrix(relevant(split.test), of: dataset)
             var evaluator = RankingEvaluator(train: mask, test: testMatrix,
                                              metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
             // Both cores for mask/top-K/metrics (results are bit-identical to one thread), and the
@@ -243,7 +256,7 @@ public struct ExperimentRunner {
                 fold.candidatesFingerprint = hasher.hexDigest()
             }
             if !split.validation.isEmpty {
-                var validation = RankingEvaluator(train: train, test: try split.evaluation.matrix(split.validation, of: dataset),
+                var validation = RankingEvaluator(train: train, test: try split.evaluation.matrix(relevant(split.validation), of: dataset),
                                                   metrics: file.evaluation.metrics, cutoffs: file.evaluation.cutoffs)
                 validation.threadCount = evaluator.threadCount
                 fold.validation = validation
@@ -478,6 +491,9 @@ public struct ExperimentRunner {
         if let curve = job.model.spec.learningCurve {
             parts["learningCurve"] = "\(curve.metric.description),every=\(curve.every)"
         }
+        // Only when present, so identities of runs made before hybrids and the filter are unchanged.
+        if !job.model.components.isEmpty { parts["components"] = componentIdentity(job.model.components) }
+        if !evaluation.genres.isEmpty { parts["genres"] = evaluation.genres }
         return SHA256.hex(json(parts))
     }
 
@@ -562,6 +578,10 @@ public struct ExperimentRunner {
             if instance.usesItemFeatures, let features = fold.itemFeatures {
                 try features.matrix.withView { try instance.setItemFeatures($0, names: features.names) }
             }
+            if instance.usesInteractionTimes, let dataset = fold.dataset {
+                try instance.setInteractionTimes(Self.trainTimes(fold.split.train, of: dataset))
+            }
+            try attachComponents(model, to: instance, fold: fold)
             let fitStart = Date()
             let watch = EpochWatch(model.spec.earlyStopping)
             let observer = instance.trainsInEpochs
@@ -579,6 +599,7 @@ public struct ExperimentRunner {
             if let evaluator = fold.ranking {
                 func score(_ users: UnsafeBufferPointer<Int32>, _ scores: UnsafeMutableBufferPointer<Float>) throws {
                     try instance.score(users: users, itemCount: train.columnCount, into: scores)
+                    fold.genreFilter?.apply(to: scores, itemCount: train.columnCount)
                 }
                 if let validation = fold.validation {
                     let result = try validation.evaluate(score: score)
@@ -673,6 +694,7 @@ public struct ExperimentRunner {
         func measure(_ evaluator: RankingEvaluator, _ metric: MetricKey) throws -> Double {
             let result = try evaluator.evaluate { users, scores in
                 try instance.score(users: users, itemCount: itemCount, into: scores)
+                fold.genreFilter?.apply(to: scores, itemCount: itemCount)
             }
             return result.mean(metric) ?? .nan
         }
@@ -723,7 +745,8 @@ public struct ExperimentRunner {
         if let isolation {
             outcome = isolation.run(file: file, modelIndex: job.position, foldIndex: fold.index, point: job.point, seed: job.seed,
                                     cachedSplit: fold.cached, skipBadRows: skipBadRows, dataDirectory: dataDirectory,
-                                    searchPath: searchPath, pluginPath: model.plugin.path, console: console, trecRun: trecRun)
+                                    searchPath: searchPath, pluginPath: model.plugin.path, console: console, trecRun: trecRun,
+                                    componentPluginPaths: model.components.map(\.plugin.path))
         } else {
             outcome = execute(model, point: job.point, seed: job.seed, fold: fold, trecRun: trecRun)
         }

@@ -46,11 +46,14 @@ public struct WorkerIsolation: Sendable {
         public var skipBadRows: Bool?
         /// Write the test lists to this TREC run file (`recbench run --export-trec`).
         public var trecRun: String?
+        /// A hybrid's component plugins: loaded beside the model's own.
+        public var componentPluginPaths: [String]?
     }
 
     func run(file: ExperimentFile, modelIndex: Int, foldIndex: Int, point: Int, seed: UInt64,
              cachedSplit: ExperimentRunner.CachedSplit? = nil, skipBadRows: Bool = false, dataDirectory: DataDirectory,
-             searchPath: PluginSearchPath, pluginPath: String, console: Console, trecRun: String? = nil) -> ExperimentRunner.RunOutcome {
+             searchPath: PluginSearchPath, pluginPath: String, console: Console, trecRun: String? = nil,
+             componentPluginPaths: [String] = []) -> ExperimentRunner.RunOutcome {
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("recbench-worker-\(getpid())-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -62,7 +65,7 @@ public struct WorkerIsolation: Sendable {
                 pluginDirectories: searchPath.entries.map(\.directory), pluginOrigins: searchPath.entries.map(\.origin),
                 output: folder.appendingPathComponent("outcome.json").path, memoryLimitMB: memoryLimitMB,
                 pluginPath: pluginPath, verbose: console.verbose, cachedSplit: cachedSplit, skipBadRows: skipBadRows,
-                trecRun: trecRun)
+                trecRun: trecRun, componentPluginPaths: componentPluginPaths.isEmpty ? nil : componentPluginPaths)
             let requestPath = folder.appendingPathComponent("request.json")
             try JSONEncoder().encode(request).write(to: requestPath)
             return try launch(requestPath: requestPath.path, output: request.output, console: console)
@@ -186,6 +189,7 @@ public enum Worker {
             // Only the model's own plugin: loading every library on the path would cost each run.
             var registry = PluginRegistry()
             registry.add(path: request.pluginPath)
+            for path in request.componentPluginPaths ?? [] where path != request.pluginPath { registry.add(path: path) }
             if let problem = registry.problems.first { throw problem }
             var runner = ExperimentRunner(
                 searchPath: searchPath, registry: registry, dataDirectory: dataDirectory,

@@ -96,6 +96,10 @@ public enum PluginExport {
                     return UnsafeRawPointer(PluginExport.epochsTable)
                 case PluginContract.itemFeaturesExtension where PluginBox.from(ctx).usesItemFeatures:
                     return UnsafeRawPointer(PluginExport.itemFeaturesTable)
+                case PluginContract.componentsExtension where PluginBox.from(ctx).composes:
+                    return UnsafeRawPointer(PluginExport.componentsTable)
+                case PluginContract.interactionTimesExtension where PluginBox.from(ctx).usesInteractionTimes:
+                    return UnsafeRawPointer(PluginExport.interactionTimesTable)
                 default:
                     return nil
                 }
@@ -172,6 +176,43 @@ public enum PluginExport {
         return table
     }()
 
+    /// One components table serves every ComposingRecommender type; the component structs are
+    /// copied, their ctx stays valid for the hybrid's life (the host's promise).
+    nonisolated(unsafe) private static let componentsTable: UnsafeMutablePointer<rb_components_v1> = {
+        let table = UnsafeMutablePointer<rb_components_v1>.allocate(capacity: 1)
+        table.initialize(to: rb_components_v1(
+            struct_size: UInt32(MemoryLayout<rb_components_v1>.size),
+            set_components: { model, components, count, err, cap in
+                PluginExport.status(err, cap) {
+                    let box = try ModelBox.from(model)
+                    guard let hybrid = box.model as? any ComposingRecommender else {
+                        throw PluginError("this model does not take components")
+                    }
+                    guard count >= 0, count == 0 || components != nil else { throw PluginError("set_components was given no array") }
+                    try hybrid.setComponents(try (0..<Int(count)).map { try Component(components![$0]) })
+                }
+            }))
+        return table
+    }()
+
+    /// One interaction-times table serves every InteractionTimesConsumer type.
+    nonisolated(unsafe) private static let interactionTimesTable: UnsafeMutablePointer<rb_interaction_times_v1> = {
+        let table = UnsafeMutablePointer<rb_interaction_times_v1>.allocate(capacity: 1)
+        table.initialize(to: rb_interaction_times_v1(
+            struct_size: UInt32(MemoryLayout<rb_interaction_times_v1>.size),
+            set_interaction_times: { model, times, count, err, cap in
+                PluginExport.status(err, cap) {
+                    let box = try ModelBox.from(model)
+                    guard let consumer = box.model as? any InteractionTimesConsumer else {
+                        throw PluginError("this model does not use interaction times")
+                    }
+                    guard count >= 0, count == 0 || times != nil else { throw PluginError("set_interaction_times was given no array") }
+                    try consumer.setInteractionTimes(UnsafeBufferPointer(start: times, count: Int(count)))
+                }
+            }))
+        return table
+    }()
+
     /// Runs `body`, turning a thrown error into a message in the caller's buffer and `RB_ERROR`.
     private static func status(_ err: UnsafeMutablePointer<CChar>?, _ cap: Int, _ body: () throws -> Void) -> Int32 {
         do {
@@ -222,12 +263,16 @@ private final class PluginBox {
     let predictsRatings: Bool
     let trainsInEpochs: Bool
     let usesItemFeatures: Bool
+    let composes: Bool
+    let usesInteractionTimes: Bool
 
     init<R: Recommender>(_ type: R.Type) {
         name = R.manifest.name
         predictsRatings = type is any RatingPredictor.Type
         trainsInEpochs = type is any EpochCheckpointing.Type
         usesItemFeatures = type is any ItemFeatureConsumer.Type
+        composes = type is any ComposingRecommender.Type
+        usesInteractionTimes = type is any InteractionTimesConsumer.Type
         manifestJSON = strdup(R.manifest.jsonString())
         factory = { try R(parameters: $0) }
     }

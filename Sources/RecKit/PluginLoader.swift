@@ -100,7 +100,10 @@ public final class LoadedPlugin: @unchecked Sendable {
 public final class PluginModel {
     public let plugin: LoadedPlugin
     private let table: UnsafePointer<rb_plugin_v1>
-    fileprivate let handle: UnsafeMutableRawPointer
+    let handle: UnsafeMutableRawPointer
+    /// What must outlive this model's handle: a hybrid's components (released after `destroy`,
+    /// because a deinit body runs before stored properties are released).
+    var retained: [AnyObject] = []
 
     init(plugin: LoadedPlugin, table: UnsafePointer<rb_plugin_v1>, handle: UnsafeMutableRawPointer) {
         self.plugin = plugin

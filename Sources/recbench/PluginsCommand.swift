@@ -119,6 +119,11 @@ extension Recbench {
                 print("\(manifest.name) \(manifest.version) (contract \(manifest.contract))")
                 print(manifest.description)
                 print("capabilities: \(manifest.capabilities.map(\.rawValue).joined(separator: ", "))")
+                // Which optional contract extensions it offers: e.g. whether it takes `components` (a hybrid).
+                let extensions = [PluginContract.ratingExtension, PluginContract.epochsExtension, PluginContract.itemFeaturesExtension,
+                                  PluginContract.interactionTimesExtension, PluginContract.componentsExtension]
+                    .filter { plugin.extensionTable(named: $0) != nil }
+                if !extensions.isEmpty { print("extensions: \(extensions.joined(separator: ", "))") }
                 print("file: \(plugin.path)")
                 print("")
                 if manifest.parameters.isEmpty {

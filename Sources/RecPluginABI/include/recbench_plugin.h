@@ -215,6 +215,62 @@ typedef struct rb_item_features_v1 {
                                  char *err, size_t err_cap);
 } rb_item_features_v1;
 
+/* ---------------------------------------------------------------------------------------------
+ * Extension "rb_interaction_times_v1": when each training interaction happened.
+ *
+ * Before fit, a host whose dataset has timestamps calls set_interaction_times once with nnz Unix
+ * times (seconds), one per stored entry of the training matrix it is about to pass to fit, in the
+ * CSR's own order: times[k] belongs to (row r, indices[k]) for indptr[r] <= k < indptr[r+1]. The
+ * host owns the array; the plugin copies what it keeps. It describes only that fit's matrix. A
+ * plugin offering this extension must still fit without it (it says what it does then).
+ * ------------------------------------------------------------------------------------------- */
+#define RB_EXT_INTERACTION_TIMES_V1 "rb_interaction_times_v1"
+
+typedef struct rb_interaction_times_v1 {
+    uint32_t struct_size; /* sizeof(rb_interaction_times_v1) */
+    int32_t (*set_interaction_times)(void *model, const int64_t *times, int64_t nnz, char *err, size_t err_cap);
+} rb_interaction_times_v1;
+
+/* ---------------------------------------------------------------------------------------------
+ * Extension "rb_components_v1": hybrid models that combine other plugins' models.
+ *
+ * The experiment file names a hybrid's components (other plugins with checked parameters). The
+ * host loads their plugins into the same worker process, creates their models exactly as it
+ * creates ordinary ones (parameters checked against each manifest, item features handed over when
+ * the component takes them), and, before the hybrid's fit, calls set_components once with them in
+ * the order the experiment file lists them.
+ *
+ * A component is NOT fitted by the host: the hybrid fits it, through `fit`, on a training matrix
+ * it chooses (the matrix it was given, or a part of it it holds out from, e.g. to train a
+ * re-ranker), as often as it likes; then scores through `score`, with the semantics of
+ * rb_plugin_v1.score (users and items are the ids of the matrix of the component's last fit, whose
+ * shape must equal the hybrid's own training matrix). The components never see data the hybrid
+ * was not given, so the host's rule (no plugin sees the test set) holds for them too.
+ *
+ * Lifetime: the array passed to set_components lives only during the call (copy the structs);
+ * each component's ctx, name and functions stay valid until the hybrid model is destroyed. The
+ * host destroys the components after the hybrid. Calls into components happen on the thread that
+ * called into the hybrid.
+ * ------------------------------------------------------------------------------------------- */
+#define RB_EXT_COMPONENTS_V1 "rb_components_v1"
+
+typedef struct rb_component_v1 {
+    uint32_t struct_size; /* sizeof(rb_component_v1) as the host knows it */
+    const char *name;     /* the component's label in the experiment file */
+    const char *plugin;   /* the component's plugin name */
+    void *ctx;            /* pass back to fit and score */
+    /* Fits (or refits from scratch) the component on `train`, with the host's thread budget. */
+    int32_t (*fit)(void *ctx, const rb_csr_v1 *train, uint64_t seed, char *err, size_t err_cap);
+    int32_t (*score)(void *ctx, const int32_t *users, int64_t n_users, int64_t n_items, float *out,
+                     char *err, size_t err_cap);
+} rb_component_v1;
+
+typedef struct rb_components_v1 {
+    uint32_t struct_size; /* sizeof(rb_components_v1) */
+    int32_t (*set_components)(void *model, const rb_component_v1 *components, int64_t n_components,
+                              char *err, size_t err_cap);
+} rb_components_v1;
+
 #ifdef __cplusplus
 }
 #endif
