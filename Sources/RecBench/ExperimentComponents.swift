@@ -29,7 +29,7 @@ extension ExperimentFile {
                     throw ExperimentError(file: path, position: node.position, message: "model \"\(model.label)\" cannot be its own component")
                 }
                 let problem: String? = referenced.hasSearch ? "searches parameters ([models.grid] or [models.random])"
-                    : !referenced.components.isEmpty || referencesComponents(referenced, models) ? "has components of its own (hybrids do not nest)"
+                    : !referenced.components.isEmpty || referenced.declaresComponents ? "has components of its own (hybrids do not nest)"
                     : referenced.earlyStopping != nil || referenced.learningCurve != nil ? "trains with early stopping or a learning curve, which a component cannot"
                     : nil
                 if let problem {
@@ -67,7 +67,6 @@ extension ExperimentFile {
 
     /// Whether `model` itself declares components in the raw file (they are attached after every
     /// model is read, so `components` may still be empty here).
-    private static func referencesComponents(_ model: ModelSpec, _ models: [ModelSpec]) -> Bool { model.declaresComponents }
 
     static func scalarParameter(_ node: TOMLNode, _ name: String, path: String) throws -> ParameterValue {
         switch node.value {

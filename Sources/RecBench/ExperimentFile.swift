@@ -410,15 +410,7 @@ public struct ExperimentFile: Sendable {
             var params: [String: ParameterValue] = [:]
             var positions: [String: TOMLPosition] = [:]
             func scalar(_ node: TOMLNode, _ name: String) throws -> ParameterValue {
-                switch node.value {
-                case .string(let value): return .string(value)
-                case .integer(let value): return .int(value)
-                case .float(let value): return .float(value)
-                case .bool(let value): return .bool(value)
-                default:
-                    throw ExperimentError(file: path, position: node.position,
-                                          message: "parameter \"\(name)\" must be a string, number or boolean, not \(node.value.typeName)")
-                }
+                try scalarParameter(node, name, path: path)
             }
             if let paramsTable = try model.optional("params", \.tableValue, "a table") {
                 for entry in paramsTable.entries {
