@@ -302,11 +302,12 @@ public struct ExperimentFile: Sendable {
         var repeats = 1
         if let value = try splitTable.optional("repeats", \.integerValue, "an integer") {
             guard (1...1000).contains(value) else { throw splitTable.error(at: "repeats", "repeats must be between 1 and 1000, got \(value)") }
-            switch method {
-            case .kFold, .userKFold, .predefined, .temporal, .userTemporal, .leaveOneOut(random: false):
-                throw splitTable.error(at: "repeats", "repeats draws a seeded split again with other seeds; \(Self.methodName(method)) has no seed to vary (or folds of its own)")
-            default: repeats = Int(value)
+            // Only a single split whose draw depends on its seed (its spec names one) can be drawn again.
+            let method = SplitSpec.splitMethod(method)
+            guard method.splitter(seed: 0)?.spec.parameters["seed"] != nil else {
+                throw splitTable.error(at: "repeats", "repeats draws a seeded split again with other seeds; \(method.spec(seed: 0).kind) has no seed to vary (or folds of its own)")
             }
+            repeats = Int(value)
         }
         for case .stratified(_, _, true)? in [method, validation] where splitSeed > UInt64(UInt32.max) {
             throw splitTable.error(at: "seed", "shuffle = \"numpy\" takes NumPy's 32-bit seeds (0…4294967295), got \(splitSeed)")
@@ -692,20 +693,6 @@ public struct ExperimentFile: Sendable {
 
 extension ExperimentFile {
     /// The `method` key of [split] or [split.validation] and the keys that method takes.
-    static func methodName(_ method: SplitSpec.Method) -> String {
-        switch method {
-        case .userHoldout: "user-holdout"
-        case .kFold: "kfold"
-        case .predefined: "predefined"
-        case .randomHoldout: "random-holdout"
-        case .stratified: "stratified"
-        case .temporal: "temporal"
-        case .userTemporal: "user-temporal"
-        case .leaveOneOut: "leave-one-out"
-        case .userKFold: "user-kfold"
-        }
-    }
-
     static func parseSplitMethod(_ table: inout StrictTable, datasetName: String, validation: Bool) throws -> SplitSpec.Method {
         let methodName = try table.required("method", \.stringValue, "a string")
         try table.check("method", methodName, in: knownSplits)

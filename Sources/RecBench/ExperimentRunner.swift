@@ -4,6 +4,7 @@ import RecEval
 import RecKit
 import RecLedger
 import RecMath
+import RecTOML
 
 /// Runs an experiment file: data → split → for each model (create, fit, score) → host-side
 /// masking, top-K and metrics → ledger. A failing model fails its own run only.
@@ -83,15 +84,25 @@ public struct ExperimentRunner {
                     return parameters
                 }
                 var resolved = ResolvedModel(spec: spec, plugin: plugin, points: points, defaulted: defaulted,
-                                             binarySHA256: hashBinaries ? (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable" : "")
+                                             binarySHA256: Self.binarySHA256(of: plugin, hashing: hashBinaries))
                 resolved.components = try resolveComponents(of: spec, plugin: plugin, file: file, hashBinaries: hashBinaries)
                 return resolved
             } catch let error as ParameterError {
-                let name = spec.paramPositions.keys.sorted().first { error.message.contains("\"\($0)\"") }
-                let position = name.flatMap { spec.paramPositions[$0] } ?? spec.position
-                throw ExperimentError(file: file.path, position: position, message: "model \"\(spec.label)\": \(error.message)")
+                throw ExperimentError(file: file.path, position: Self.position(of: error, among: spec.paramPositions, else: spec.position),
+                                      message: "model \"\(spec.label)\": \(error.message)")
             }
         }
+    }
+
+    /// The SHA-256 of a plugin's library for run identity ("" when not hashing).
+    static func binarySHA256(of plugin: LoadedPlugin, hashing: Bool) -> String {
+        hashing ? (try? SHA256.hex(fileAt: plugin.path)) ?? "unreadable" : ""
+    }
+
+    /// Where a parameter error points: the key of the parameter it names, else `fallback`.
+    static func position(of error: ParameterError, among positions: [String: TOMLPosition], else fallback: TOMLPosition) -> TOMLPosition {
+        let name = positions.keys.sorted().first { error.message.contains("\"\($0)\"") }
+        return name.flatMap { positions[$0] } ?? fallback
     }
 
     public struct Outcome {
@@ -168,20 +179,14 @@ public struct ExperimentRunner {
     /// `only`: the one fold a worker needs (predefined folds then read just their own files).
     func splits(_ file: ExperimentFile, data: LoadedData, only: Int? = nil) throws -> [ThreeWaySplit] {
         let dataset = data.dataset
-        if file.split.repeats > 1 {
-            return try (0..<file.split.repeats).map { index in
-                let seed = file.split.seed(ofFold: index)
-                var split = splitter(file.split.method, seed: seed)!.split(dataset)
-                split.part = file.split.cacheSpec(fold: index).part
-                guard only == nil || only == index, let validation = file.split.validation else { return ThreeWaySplit(split) }
-                guard let carve = splitter(validation, seed: seed) else { throw PluginError("[split.validation] needs a single-split method") }
-                return dataset.validation(from: split, using: carve)
-            }
-        }
         let twoWay: [Split]
         switch file.split.method {
-        case .userHoldout(let testFraction, let rounding, let ofAll):
-            twoWay = [UserHoldoutSplitter(testFraction: testFraction, seed: file.split.seed, rounding: rounding, fractionOfAll: ofAll).split(dataset)]
+        case _ where file.split.repeats > 1:
+            twoWay = (0..<file.split.repeats).map { index in
+                var split = splitter(file.split.method, seed: file.split.seed(ofFold: index))!.split(dataset)
+                split.part = file.split.cacheSpec(fold: index).part
+                return split
+            }
         case .kFold(let folds):
             twoWay = KFoldSplitter(folds: folds, seed: file.split.seed).split(dataset)
         case .predefined(let set?):
@@ -197,12 +202,13 @@ public struct ExperimentRunner {
             twoWay = [splitter(file.split.method, seed: file.split.seed)!.split(dataset)]
         }
         guard let validation = file.split.validation else { return twoWay.map(ThreeWaySplit.init) }
-        guard let carve = splitter(validation, seed: file.split.seed) else {
+        guard splitter(validation, seed: file.split.seed) != nil else {
             throw PluginError("[split.validation] needs a single-split method")
         }
         return twoWay.enumerated().map { index, split in
             guard only == nil || only == index || twoWay.count == 1 else { return ThreeWaySplit(split) }
-            return dataset.validation(from: split, using: carve)
+            // A repeated draw carves its validation part with its own seed, as its cache spec says.
+            return dataset.validation(from: split, using: splitter(validation, seed: file.split.seed(ofFold: index))!)
         }
     }
 

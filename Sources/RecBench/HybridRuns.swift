@@ -40,10 +40,9 @@ extension ExperimentRunner {
             do {
                 let (parameters, _) = try PluginParameters.resolve(component.params, against: componentPlugin.manifest)
                 return ResolvedComponent(spec: component, plugin: componentPlugin, parameters: parameters,
-                                         binarySHA256: hashBinaries ? (try? SHA256.hex(fileAt: componentPlugin.path)) ?? "unreadable" : "")
+                                         binarySHA256: Self.binarySHA256(of: componentPlugin, hashing: hashBinaries))
             } catch let error as ParameterError {
-                let name = component.paramPositions.keys.sorted().first { error.message.contains("\"\($0)\"") }
-                throw ExperimentError(file: file.path, position: name.flatMap { component.paramPositions[$0] } ?? component.position,
+                throw ExperimentError(file: file.path, position: Self.position(of: error, among: component.paramPositions, else: component.position),
                                       message: "model \"\(spec.label)\", component \"\(component.label)\": \(error.message)")
             }
         }

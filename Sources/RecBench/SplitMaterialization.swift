@@ -31,17 +31,17 @@ extension ExperimentFile.SplitSpec {
     public func seed(ofFold index: Int) -> UInt64 { repeats > 1 ? seed &+ UInt64(index) : seed }
 
     /// The cache spec of fold `index` (0-based): the method with its seed, the fold when there are
-    /// several, and the validation method (same seed) when there is one.
+    /// several, and the validation method (the fold's seed) when there is one.
     public func cacheSpec(fold index: Int) -> RecData.SplitSpec {
+        var spec: RecData.SplitSpec
         if repeats > 1 {
             // Each draw is the single split made with its own seed; its name says which draw.
-            var spec = splitMethod.spec(seed: seed(ofFold: index))
+            spec = splitMethod.spec(seed: seed(ofFold: index))
             spec.fold = (index + 1, repeats)
-            spec.validation = validation.flatMap { Self.splitMethod($0).splitter(seed: seed(ofFold: index))?.spec }
-            return spec
+        } else {
+            spec = splitMethod.spec(seed: seed, fold: foldCount > 1 ? index + 1 : nil)
         }
-        var spec = splitMethod.spec(seed: seed, fold: foldCount > 1 ? index + 1 : nil)
-        spec.validation = validation.flatMap { Self.splitMethod($0).splitter(seed: seed)?.spec }
+        spec.validation = validation.flatMap { Self.splitMethod($0).splitter(seed: seed(ofFold: index))?.spec }
         return spec
     }
 }
