@@ -60,6 +60,9 @@ public struct ExperimentFile: Sendable {
             case leaveOneOut(random: Bool)
             /// K folds within each user's interactions.
             case userKFold(folds: Int)
+            /// Another tool's exact split as a file of part letters (RecData's `SplitPartsFile`):
+            /// `path` resolved against the experiment file's folder, `written` as the file gives it.
+            case partsFile(path: String, written: String)
         }
         public var method: Method
         public var seed: UInt64
@@ -219,7 +222,7 @@ public struct ExperimentFile: Sendable {
     public static var knownDatasets: [String] { DatasetRegistry.names }
     public static let knownSplits = [
         "user-holdout", "kfold", "predefined", "random-holdout", "stratified", "temporal", "user-temporal",
-        "leave-one-out", "user-kfold",
+        "leave-one-out", "user-kfold", SplitPartsFile.kind,
     ]
     public static let knownProtocols = [RankingEvaluator.protocolName, RatingEvaluator.protocolName]
 
@@ -288,14 +291,14 @@ public struct ExperimentFile: Sendable {
         try datasetTable.finish()
 
         var splitTable = try top.requiredTable("split")
-        let method = try parseSplitMethod(&splitTable, datasetName: datasetName, validation: false)
+        let method = try parseSplitMethod(&splitTable, datasetName: datasetName, validation: false, experimentPath: path)
         var validation: SplitSpec.Method?
         if splitTable.has("validation") {
             guard case .table(let table)? = splitTable.take("validation")?.node.value else {
                 throw splitTable.error(at: "validation", "validation must be a table ([split.validation])")
             }
             var validationTable = StrictTable(table, path: path, context: "[split.validation]")
-            validation = try parseSplitMethod(&validationTable, datasetName: datasetName, validation: true)
+            validation = try parseSplitMethod(&validationTable, datasetName: datasetName, validation: true, experimentPath: path)
             try validationTable.finish()
         }
         let splitSeed = try splitTable.optionalSeed("seed") ?? seed
@@ -523,7 +526,9 @@ public struct ExperimentFile: Sendable {
             guard !isRating else {
                 throw selectByError.with(message: "search, selection and early stopping work with ranking protocols; this experiment uses \(evaluationProtocol)")
             }
-            guard validation != nil else {
+            var fileGivesValidation = false
+            if case .partsFile(let partsPath, _) = method { fileGivesValidation = SplitPartsFile.hasValidation(path: partsPath) }
+            guard validation != nil || fileGivesValidation else {
                 throw ExperimentError(file: path, line: nil, column: nil,
                                       message: "a model searches parameters or stops early, which needs a validation part: add [split.validation], e.g.\n  [split.validation]\n  method = \"user-holdout\"\n  test_fraction = 0.1")
             }
@@ -693,11 +698,11 @@ public struct ExperimentFile: Sendable {
 
 extension ExperimentFile {
     /// The `method` key of [split] or [split.validation] and the keys that method takes.
-    static func parseSplitMethod(_ table: inout StrictTable, datasetName: String, validation: Bool) throws -> SplitSpec.Method {
+    static func parseSplitMethod(_ table: inout StrictTable, datasetName: String, validation: Bool, experimentPath: String) throws -> SplitSpec.Method {
         let methodName = try table.required("method", \.stringValue, "a string")
         try table.check("method", methodName, in: knownSplits)
         let method: SplitSpec.Method
-        if validation, ["kfold", "user-kfold", "predefined"].contains(methodName) {
+        if validation, ["kfold", "user-kfold", "predefined", SplitPartsFile.kind].contains(methodName) {
             throw table.error(at: "method", "[split.validation] takes a single-split method (user-holdout, random-holdout, stratified, temporal, user-temporal, leave-one-out), not \(methodName)")
         }
         switch methodName {
@@ -740,6 +745,14 @@ extension ExperimentFile {
             let pick = try table.optional("pick", \.stringValue, "\"last\" or \"random\"") ?? "last"
             try table.check("pick", pick, in: ["last", "random"])
             method = .leaveOneOut(random: pick == "random")
+        case SplitPartsFile.kind:
+            let written = try table.required("file", \.stringValue, "a path (relative to the experiment file's folder)")
+            let folder = URL(fileURLWithPath: experimentPath).deletingLastPathComponent()
+            let resolved = written.hasPrefix("/") ? written : folder.appendingPathComponent(written).standardizedFileURL.path
+            guard FileManager.default.fileExists(atPath: resolved) else {
+                throw table.error(at: "file", "split parts file \(resolved) does not exist (paths are relative to the experiment file's folder)")
+            }
+            method = .partsFile(path: resolved, written: written)
         default:
             let fixed = DatasetRegistry.named(datasetName)?.hasFixedSplit == true
             if fixed {

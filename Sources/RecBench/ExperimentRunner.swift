@@ -170,15 +170,24 @@ public struct ExperimentRunner {
         return LoadedData(dataset: dataset, fixedSplit: fixedSplit, badRows: badRows)
     }
 
+    /// Splits read from files name rows of the unfiltered dataset.
     private func isPredefined(_ file: ExperimentFile) -> Bool {
-        if case .predefined = file.split.method { return true }
-        return false
+        switch file.split.method {
+        case .predefined, .partsFile: true
+        default: false
+        }
     }
 
     /// Every fold, each with its validation part carved out of train when the file asks for one.
     /// `only`: the one fold a worker needs (predefined folds then read just their own files).
     func splits(_ file: ExperimentFile, data: LoadedData, only: Int? = nil) throws -> [ThreeWaySplit] {
         let dataset = data.dataset
+        if case .partsFile = file.split.method {
+            // The file may carry its own validation part; RecData refuses a second one.
+            return try file.split.splitMethod.threeWaySplits(
+                of: dataset, seed: file.split.seed, validation: file.split.validation.map(ExperimentFile.SplitSpec.splitMethod)
+            ).map(\.split)
+        }
         let twoWay: [Split]
         switch file.split.method {
         case _ where file.split.repeats > 1:

@@ -21,6 +21,7 @@ extension ExperimentFile.SplitSpec {
         case .userTemporal(let f, let count): .userTemporal(f.map { .fraction($0) } ?? .count(count ?? 1))
         case .leaveOneOut(let random): .leaveOneOut(random: random)
         case .userKFold(let k): .userKFold(folds: k)
+        case .partsFile(let path, _): .partsFile(path: path)
         }
     }
 
@@ -81,9 +82,12 @@ extension ExperimentRunner {
     }
 
     /// The SHA-256 of the files a predefined split is read from (MovieLens 100K's `uN.base` and
-    /// `uN.test`, or the dataset's own files for a split it ships with), so that editing them gives
+    /// `uN.test`, the dataset's own files for a split it ships with, or a split parts file), so that editing them gives
     /// a new cache key; empty for computed splits, which depend on the rows alone.
     func predefinedSourceFiles(_ file: ExperimentFile, data: LoadedData, fold: Int) throws -> [String] {
+        if case .partsFile(let path, let written) = file.split.method {
+            return ["\(written) \(try SHA256.hex(fileAt: path))"]
+        }
         guard case .predefined(let set) = file.split.method else { return [] }
         guard let set else { return data.dataset.sourceFiles.map { "\($0.name) \($0.sha256)" } }
         guard let prefixes = MovieLens100KFolds.sets[set], prefixes.indices.contains(fold) else { return [] }

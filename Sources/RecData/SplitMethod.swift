@@ -16,16 +16,19 @@ public enum SplitMethod: Sendable, Equatable {
     /// A named set of predefined folds (MovieLens 100K's "u1-u5", "ua-ub"), or nil for the one
     /// split a dataset ships with (LightGCN's train/test).
     case predefined(set: String?)
+    /// Another tool's exact split as a file of part letters (`SplitPartsFile`).
+    case partsFile(path: String)
 
     public static let names = [
         "user-holdout", "random-holdout", "stratified", "temporal", "user-temporal", "leave-one-out", "kfold", "user-kfold", "predefined",
+        SplitPartsFile.kind,
     ]
 
     /// The options each method takes (snake_case, as in experiment files).
     public static let options: [String: [String]] = [
         "user-holdout": ["test_fraction", "rounding", "fraction_of"], "random-holdout": ["test_fraction"], "stratified": ["by", "train_ratio", "shuffle"],
         "temporal": ["test_fraction", "cutoff"], "user-temporal": ["test_fraction", "test_count"], "leave-one-out": ["pick"],
-        "kfold": ["folds"], "user-kfold": ["folds"], "predefined": ["set"],
+        "kfold": ["folds"], "user-kfold": ["folds"], "predefined": ["set"], SplitPartsFile.kind: ["file"],
     ]
 
     /// Builds a method from its name and options given as text; a missing, unknown or malformed
@@ -100,6 +103,7 @@ public enum SplitMethod: Sendable, Equatable {
             self = .leaveOneOut(random: pick == "random")
         case "kfold": self = .kFold(folds: try required(integer("folds", 2...100), "folds"))
         case "user-kfold": self = .userKFold(folds: try required(integer("folds", 2...100), "folds"))
+        case SplitPartsFile.kind: self = .partsFile(path: try required(given["file"], "file"))
         default: self = .predefined(set: given["set"])
         }
     }
@@ -131,7 +135,6 @@ public enum SplitMethod: Sendable, Equatable {
         switch self {
         case .kFold(let k), .userKFold(let k): k
         case .predefined(let set?): MovieLens100KFolds.sets[set]?.count
-        case .predefined(nil): 1
         default: 1
         }
     }
@@ -146,7 +149,7 @@ public enum SplitMethod: Sendable, Equatable {
         case .temporal(let boundary): TemporalSplitter(boundary)
         case .userTemporal(let holdout): UserTemporalSplitter(holdout)
         case .leaveOneOut(let random): LeaveOneOutSplitter(random ? .random(seed: seed) : .last)
-        case .kFold, .userKFold, .predefined: nil
+        case .kFold, .userKFold, .predefined, .partsFile: nil
         }
     }
 
@@ -159,6 +162,9 @@ public enum SplitMethod: Sendable, Equatable {
             var spec = SplitSpec("predefined", set.map { ["set": $0] } ?? [:])
             if let fold, let count = foldCount, count > 1 { spec.fold = (fold, count) }
             return spec
+        case .partsFile(let path):
+            // The name only: the cache keys the file's content (its SHA-256), not where it lies.
+            return SplitSpec(SplitPartsFile.kind, ["file": URL(fileURLWithPath: path).lastPathComponent])
         default: return splitter(seed: seed)!.spec
         }
     }
@@ -177,6 +183,12 @@ public enum SplitMethod: Sendable, Equatable {
                 throw SplitMethodError("\(dataset.name) ships no train/test split; name a set (MovieLens 100K: u1-u5, ua-ub) or choose another method")
             }
             return [fixedSplit]
+        case .partsFile(let path):
+            let parts = try SplitPartsFile.load(path: path, dataset: dataset)
+            guard parts.validation.isEmpty else {
+                throw SplitMethodError("\(path) has a validation part (V); it makes a three-way split")
+            }
+            return [parts.evaluation]
         default: return [splitter(seed: seed)!.split(dataset)]
         }
     }
@@ -191,6 +203,16 @@ public enum SplitMethod: Sendable, Equatable {
                 throw SplitMethodError("a validation part is carved by a single-split method, not kfold, user-kfold or predefined")
             }
             return splitter
+        }
+        if case .partsFile(let path) = self {
+            let parts = try SplitPartsFile.load(path: path, dataset: dataset)
+            var spec = self.spec(seed: seed)
+            guard let inner else { return [(parts, spec)] }
+            guard parts.validation.isEmpty else {
+                throw SplitMethodError("\(path) already has a validation part (V); leave out the validation method")
+            }
+            spec.validation = inner.spec
+            return [(dataset.validation(from: parts.evaluation, using: inner), spec)]
         }
         let splits = try splits(of: dataset, seed: seed, fixedSplit: fixedSplit, directory: directory)
         return splits.enumerated().map { index, split in

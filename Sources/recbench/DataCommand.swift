@@ -380,13 +380,14 @@ extension Recbench.DataCommand {
                   recbench data split ml-latest-small --method user-temporal --test-count 1 \\
                       --validation "user-temporal(test_count=1)" --export out/loo
                   recbench data split ml-100k --method predefined --set u1-u5 --export out/u1u5
+                  recbench data split ml-100k --method parts-file --file experiments/splits/recbole-1.0.0-ml100k-seed2020.parts --export out/rb
                   recbench data split --experiment experiments/quickstart.toml --export out/quickstart
                 """)
 
         @Argument(help: ArgumentHelp("A dataset name or folder (not needed with --experiment).", valueName: "name"))
         var name: String?
 
-        @Option(help: ArgumentHelp("user-holdout, random-holdout, stratified, temporal, user-temporal, leave-one-out, kfold, user-kfold or predefined.", valueName: "method"))
+        @Option(help: ArgumentHelp("user-holdout, random-holdout, stratified, temporal, user-temporal, leave-one-out, kfold, user-kfold, predefined or parts-file.", valueName: "method"))
         var method: String?
 
         @Option(name: .customLong("test-fraction"), help: ArgumentHelp("user-holdout, random-holdout, temporal, user-temporal.", valueName: "f"))
@@ -405,6 +406,8 @@ extension Recbench.DataCommand {
         var pick: String?
         @Option(help: ArgumentHelp("predefined: u1-u5 or ua-ub (MovieLens 100K); none for a dataset's own split.", valueName: "set"))
         var set: String?
+        @Option(help: ArgumentHelp("parts-file: one letter per interaction in the ratings file's order (R train, V validation, T test, - left out), e.g. another tool's exact split.", valueName: "path"))
+        var file: String?
 
         @Option(help: ArgumentHelp("The seed of random methods.", valueName: "n"))
         var seed: UInt64?
@@ -432,8 +435,12 @@ extension Recbench.DataCommand {
                 let loaded = try selection.load(name: name, directory: directory)
                 reportBadRows(loaded.badRows)
                 let (splitMethod, splitSeed) = try resolveMethod(loaded.experiment)
-                if case .predefined = splitMethod, !loaded.preprocessing.isEmpty {
-                    throw PluginError("a predefined split cannot be combined with preprocessing (\(loaded.preprocessing)): its files name rows the filters may remove")
+                let readFromFiles = switch splitMethod {
+                case .predefined, .partsFile: true
+                default: false
+                }
+                if readFromFiles, !loaded.preprocessing.isEmpty {
+                    throw PluginError("a split read from files cannot be combined with preprocessing (\(loaded.preprocessing)): its files name rows the filters may remove")
                 }
                 let dataset = loaded.processed
                 var splits = try splitMethod.threeWaySplits(of: dataset, seed: splitSeed, validation: try validation.map(SplitMethod.init(compact:)),
@@ -460,7 +467,7 @@ extension Recbench.DataCommand {
         /// The method and seed: from the options, or from the experiment file (then no method option may be given).
         private func resolveMethod(_ experiment: ExperimentFile?) throws -> (SplitMethod, UInt64) {
             let given: [String: String?] = ["test_fraction": testFraction, "train_ratio": trainRatio, "by": by, "folds": folds,
-                                            "cutoff": cutoff, "test_count": testCount, "pick": pick, "set": set]
+                                            "cutoff": cutoff, "test_count": testCount, "pick": pick, "set": set, "file": file]
             let options = given.compactMapValues { $0 }
             if let experiment {
                 guard method == nil, options.isEmpty, seed == nil else {

@@ -176,7 +176,7 @@ import Testing
         ("name = \"tiny\"", "name = \"tiny\"\nnmae = \"x\"", "tiny.toml:3:1: unknown key \"nmae\" in [experiment] (did you mean \"name\"?)"),
         ("test_fraction = 0.25", "test_fraction = 1.5", "tiny.toml:9:17: test_fraction must be between 0 and 1 (exclusive), got 1.5"),
         ("test_fraction = 0.25", "test_fraction = \"0.2\"", "tiny.toml:9:17: test_fraction must be a number, not string"),
-        ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout, kfold, predefined, random-holdout, stratified, temporal, user-temporal, leave-one-out, user-kfold"),
+        ("method = \"user-holdout\"", "method = \"user-holdot\"", "tiny.toml:8:10: unknown method \"user-holdot\" (did you mean \"user-holdout\"?); this version knows: user-holdout, kfold, predefined, random-holdout, stratified, temporal, user-temporal, leave-one-out, user-kfold, parts-file"),
         ("name = \"ml-100k\"", "name = \"ml-100\"", "tiny.toml:5:8: unknown name \"ml-100\" (did you mean \"ml-100k\"?); this version knows: ml-100k, ml-1m, ml-10m, ml-latest-small, ml-20m, ml-25m, ml-32m, ml-latest, gowalla, yelp2018, amazon-book"),
         ("cutoffs = [10, 5, 10]", "cutoffs = [10, 0]", "tiny.toml:12:16: cutoffs must be positive integers (at most 10000)"),
         ("cutoffs = [10, 5, 10]", "cutoffs = [10]\nmetrics = [\"ndcg\", \"recal\"]", "tiny.toml:13:20: unknown ranking metric \"recal\" (did you mean \"recall\"?); known: precision, recall, ndcg, hr, map, mrr, f1, auc, map_all"),
