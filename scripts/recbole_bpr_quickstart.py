@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """RecBole's BPR quick start on MovieLens 100K, run here, once per seed — the side-by-side check for
-experiments/recbole-bpr-ml100k.toml.
+experiments/recbole-bpr-ml100k-draws.toml.
 
 RecBole's published quick-start row is one run (seed 2020). Its split (RS 80/10/10 per user), its
 initialisation and its sampling all follow the seed, and the test values move a lot with it, so
 this script runs RecBole's own code for several seeds on this machine and writes every run's best
-validation and test result to a JSON file (reports/recbole-bpr-ml100k/recbole-runs.json), which the
+validation and test result to a JSON file (reports/recbole-bpr-ml100k-draws/recbole-1.2.1-runs-batch*.json), which the
 experiment file's second set of [[reference]] values (their means) comes from.
 
 Throwaway environment, never a dependency of recbench:
   python3 -m venv /tmp/torch-venv && /tmp/torch-venv/bin/pip install torch recbole
 Run:
   /tmp/torch-venv/bin/python scripts/recbole_bpr_quickstart.py --data ../shared/datasets/ml-100k \
-      --work /tmp/rbq --seeds 2020 2021 2022 2023 2024 --out reports/recbole-bpr-ml100k/recbole-runs.json
+      --work /tmp/rbq --seeds 2020 2021 2022 2023 2024 --batch 4096 \
+      --out reports/recbole-bpr-ml100k-draws/recbole-1.2.1-runs-batch4096.json
 
 The atomic file RecBole reads (ml-100k.inter) is written from u.data: all 100,000 ratings, no
 threshold, as RecBole's own ml-100k download. Settings are RecBole 1.2's defaults (overall.yaml)

@@ -24,8 +24,9 @@ Run:
   PYTHONPATH=/tmp/rb100/lib /tmp/torch-venv/bin/python scripts/recbole_published_split.py export \\
       --data ../shared/datasets/ml-100k --work /tmp/rbps --out experiments/splits/recbole-1.0.0-ml100k-seed2020.parts
   PYTHONPATH=/tmp/rb100/lib /tmp/torch-venv/bin/python scripts/recbole_published_split.py runs \\
-      --data ../shared/datasets/ml-100k --work /tmp/rbps --draws 0 1 2 3 4 5 6 7 8 9 \\
-      --out reports/recbole-bpr-published-split/recbole-runs.json
+      --data ../shared/datasets/ml-100k --work /tmp/rbps --batch 2048 --draws 0 1 2 3 4 5 6 7 8 9 \\
+      --out reports/recbole-bpr-ml100k/recbole-1.0.0-runs-batch2048.json
+  (and --batch 4096 → recbole-1.0.0-runs-batch4096.json)
 """
 import argparse
 import json
