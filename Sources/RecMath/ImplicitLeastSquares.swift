@@ -114,16 +114,16 @@ public enum ImplicitLeastSquares {
             let parts = min(rows, max(1, threadCount) * 8)
             guard parts > 0 else { return }
             DenseLinearAlgebra.forEachPart(parts, threadCount: threadCount) { part in
+                let product = UnsafeMutablePointer<Float>.allocate(capacity: stride)
+                defer { product.deallocate() }
                 for r in (rows * part / parts)..<(rows * (part + 1) / parts) {
                     let x = rowFactors.row(r)
-                    var total = 0.0
-                    for a in 0..<k {
-                        total += Double(x[a]) * Double(DenseVector.dot(gram.row(a), x, count: stride))
-                    }
+                    symmetricProduct(gram, x, lambda: 0, into: product)
+                    var total = Double(DenseVector.dot(x, product, count: stride))
                     let columns = confidence.columns(of: r), weights = confidence.values(of: r)
-                    for p in 0..<columns.count {
-                        let s = Double(DenseVector.dot(x, columnFactors.row(Int(columns[p])), count: stride))
-                        total += Double(weights[p]) * (1 - s) * (1 - s) - s * s
+                    observedDots(columns, fixed: columnFactors, x) { q, dot in
+                        let s = Double(dot)
+                        total += Double(weights[q]) * (1 - s) * (1 - s) - s * s
                     }
                     out[r] = total + Double(regularization) * Double(DenseVector.sumOfSquares(x, count: stride))
                 }
@@ -198,25 +198,19 @@ public enum ImplicitLeastSquares {
     static func conjugateGradient(_ columns: UnsafeBufferPointer<Int32>, _ weights: UnsafeBufferPointer<Float>,
                                   fixed: FactorMatrix, gram: FactorMatrix, lambda: Float, steps: Int,
                                   x: UnsafeMutablePointer<Float>, _ work: RowScratch) {
-        let k = fixed.columns, stride = fixed.stride
+        let stride = fixed.stride
         let r = work.vectors.row(0), p = work.vectors.row(1), ap = work.vectors.row(2)
 
         /// out = A·v.
         func apply(_ v: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-            for a in 0..<k { out[a] = DenseVector.dot(gram.row(a), v, count: stride) + lambda * v[a] }
-            for q in 0..<columns.count where weights[q] != 1 {
-                let y = fixed.row(Int(columns[q]))
-                DenseVector.scaleAdd(out, scale: 1, y, times: (weights[q] - 1) * DenseVector.dot(y, v, count: stride), count: stride)
-            }
+            symmetricProduct(gram, v, lambda: lambda, into: out)
+            accumulateObserved(columns, weights, fixed: fixed, v, into: out) { c, dot in (c - 1) * dot }
         }
 
-        // r = b − A·x, b = Σ c y.
-        apply(x, ap)
-        DenseVector.zero(r, count: stride)
-        for q in 0..<columns.count {
-            DenseVector.scaleAdd(r, scale: 1, fixed.row(Int(columns[q])), times: weights[q], count: stride)
-        }
-        DenseVector.scaleAdd(r, scale: 1, ap, times: -1, count: stride)
+        // r = b − A·x with b = Σ c y, in one pass over the row: −(YᵀY + λI)x + Σ (c − (c − 1)(y·x)) y.
+        symmetricProduct(gram, x, lambda: lambda, into: r)
+        DenseVector.scale(r, by: -1, count: stride)
+        accumulateObserved(columns, weights, fixed: fixed, x, into: r) { c, dot in c - (c - 1) * dot }
         p.update(from: r, count: stride)
         var residual = DenseVector.sumOfSquares(r, count: stride)
         for _ in 0..<steps {
@@ -230,6 +224,147 @@ public enum ImplicitLeastSquares {
             let next = DenseVector.sumOfSquares(r, count: stride)
             DenseVector.scaleAdd(p, scale: next / residual, r, times: 1, count: stride)
             residual = next
+        }
+    }
+
+    /// out = (G + λI)·v for the symmetric k × k Gram matrix G: v's entries scale G's rows (= its
+    /// columns), so the sum is a run of independent multiply-adds with no horizontal reductions,
+    /// kept in registers 64 floats at a time (a running sum in memory would chain every row's
+    /// add to the previous row's store).
+    @inline(__always)
+    static func symmetricProduct(_ gram: FactorMatrix, _ v: UnsafeMutablePointer<Float>, lambda: Float,
+                                 into out: UnsafeMutablePointer<Float>) {
+        typealias Lane = DenseVector.Lane
+        let k = gram.columns, stride = gram.stride, lanes = DenseVector.lanes
+        var start = 0
+        while start + 8 * lanes <= stride {
+            var a0 = Lane(), a1 = Lane(), a2 = Lane(), a3 = Lane(), a4 = Lane(), a5 = Lane(), a6 = Lane(), a7 = Lane()
+            for a in 0..<k {
+                let scale = Lane(repeating: v[a]), row = gram.row(a).advanced(by: start)
+                a0 += scale * DenseVector.load(row, 0)
+                a1 += scale * DenseVector.load(row, lanes)
+                a2 += scale * DenseVector.load(row, 2 * lanes)
+                a3 += scale * DenseVector.load(row, 3 * lanes)
+                a4 += scale * DenseVector.load(row, 4 * lanes)
+                a5 += scale * DenseVector.load(row, 5 * lanes)
+                a6 += scale * DenseVector.load(row, 6 * lanes)
+                a7 += scale * DenseVector.load(row, 7 * lanes)
+            }
+            let target = out.advanced(by: start)
+            DenseVector.store(a0, target, 0)
+            DenseVector.store(a1, target, lanes)
+            DenseVector.store(a2, target, 2 * lanes)
+            DenseVector.store(a3, target, 3 * lanes)
+            DenseVector.store(a4, target, 4 * lanes)
+            DenseVector.store(a5, target, 5 * lanes)
+            DenseVector.store(a6, target, 6 * lanes)
+            DenseVector.store(a7, target, 7 * lanes)
+            start += 8 * lanes
+        }
+        while start < stride {
+            var sum = Lane()
+            for a in 0..<k { sum += Lane(repeating: v[a]) * DenseVector.load(gram.row(a), start) }
+            DenseVector.store(sum, out, start)
+            start += lanes
+        }
+        DenseVector.scaleAdd(out, scale: 1, v, times: lambda, count: stride)
+    }
+
+    /// Calls body(q, y_q·v) for every observed column q in order, four dot products at a time as in
+    /// `accumulateObserved`.
+    @inline(__always)
+    static func observedDots(_ columns: UnsafeBufferPointer<Int32>, fixed: FactorMatrix, _ v: UnsafeMutablePointer<Float>,
+                             _ body: (_ q: Int, _ dot: Float) -> Void) {
+        typealias Lane = DenseVector.Lane
+        let stride = fixed.stride, lanes = DenseVector.lanes
+        let count = columns.count
+        var q = 0
+        while q + 4 <= count {
+            let y0 = fixed.row(Int(columns[q])), y1 = fixed.row(Int(columns[q + 1]))
+            let y2 = fixed.row(Int(columns[q + 2])), y3 = fixed.row(Int(columns[q + 3]))
+            var d0 = Lane(), d1 = Lane(), d2 = Lane(), d3 = Lane()
+            var c = 0
+            while c < stride {
+                let vc = DenseVector.load(v, c)
+                d0 += DenseVector.load(y0, c) * vc
+                d1 += DenseVector.load(y1, c) * vc
+                d2 += DenseVector.load(y2, c) * vc
+                d3 += DenseVector.load(y3, c) * vc
+                c += lanes
+            }
+            body(q, halvingSum(d0))
+            body(q + 1, halvingSum(d1))
+            body(q + 2, halvingSum(d2))
+            body(q + 3, halvingSum(d3))
+            q += 4
+        }
+        while q < count {
+            let y = fixed.row(Int(columns[q]))
+            var d = Lane()
+            var c = 0
+            while c < stride {
+                d += DenseVector.load(y, c) * DenseVector.load(v, c)
+                c += lanes
+            }
+            body(q, halvingSum(d))
+            q += 1
+        }
+    }
+
+    /// The lanes' sum by halving (three dependent adds, not seven).
+    @inline(__always)
+    static func halvingSum(_ a: DenseVector.Lane) -> Float {
+        let half = a.lowHalf + a.highHalf
+        let quarter = half.lowHalf + half.highHalf
+        return quarter[0] + quarter[1]
+    }
+
+    /// out += Σ_q coefficient(c_q, y_q·v) · y_q over the row's observed columns q. Four rows at a
+    /// time: their four dot products run as independent chains and are reduced by halving (a
+    /// SIMD8 `sum()` is a strict left-to-right chain), and the four scaled rows are added to out in
+    /// one pass — the CG solver's whole cost is here.
+    @inline(__always)
+    static func accumulateObserved(_ columns: UnsafeBufferPointer<Int32>, _ weights: UnsafeBufferPointer<Float>,
+                                   fixed: FactorMatrix, _ v: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                   coefficient: (_ confidence: Float, _ dot: Float) -> Float) {
+        typealias Lane = DenseVector.Lane
+        let stride = fixed.stride, lanes = DenseVector.lanes
+        let count = columns.count
+        var q = 0
+        while q + 4 <= count {
+            let y0 = fixed.row(Int(columns[q])), y1 = fixed.row(Int(columns[q + 1]))
+            let y2 = fixed.row(Int(columns[q + 2])), y3 = fixed.row(Int(columns[q + 3]))
+            var d0 = Lane(), d1 = Lane(), d2 = Lane(), d3 = Lane()
+            var c = 0
+            while c < stride {
+                let vc = DenseVector.load(v, c)
+                d0 += DenseVector.load(y0, c) * vc
+                d1 += DenseVector.load(y1, c) * vc
+                d2 += DenseVector.load(y2, c) * vc
+                d3 += DenseVector.load(y3, c) * vc
+                c += lanes
+            }
+            let s0 = coefficient(weights[q], halvingSum(d0)), s1 = coefficient(weights[q + 1], halvingSum(d1))
+            let s2 = coefficient(weights[q + 2], halvingSum(d2)), s3 = coefficient(weights[q + 3], halvingSum(d3))
+            c = 0
+            while c < stride {
+                let sum = (s0 * DenseVector.load(y0, c) + s1 * DenseVector.load(y1, c))
+                    + (s2 * DenseVector.load(y2, c) + s3 * DenseVector.load(y3, c))
+                DenseVector.store(DenseVector.load(out, c) + sum, out, c)
+                c += lanes
+            }
+            q += 4
+        }
+        while q < count {
+            let y = fixed.row(Int(columns[q]))
+            var d = Lane()
+            var c = 0
+            while c < stride {
+                d += DenseVector.load(y, c) * DenseVector.load(v, c)
+                c += lanes
+            }
+            DenseVector.scaleAdd(out, scale: 1, y, times: coefficient(weights[q], halvingSum(d)), count: stride)
+            q += 1
         }
     }
 }
