@@ -51,7 +51,7 @@ PARAMS = {
     "RP3beta": {"topk": 200, "alpha": 1.0, "beta": 0.6, "normalize": True},
     "RP3beta-prunecols": {"topk": 200, "alpha": 1.0, "beta": 0.6, "normalize": True, "prune_columns": True},
     "SLIM": {"alpha": 0.1, "l1_ratio": 0.05, "topk": 100, "max_iter": 100, "tol": 1e-4, "positive_only": True},
-    "PureSVD": {"factors": 20, "oversampling": 20, "power_iterations": 4},
+    "PureSVD": {"factors": 20, "oversampling": 20, "power_iterations": 4, "precision": "single"},
 }
 
 
@@ -354,7 +354,8 @@ PEERS = [
     ("SLIM", "reference", "SLIMElasticNetRecommender(alpha=0.1, l1_ratio=0.05, positive_only=True, topK=100)", peer_reference_slim,
      "scikit-learn ElasticNet per item (max_iter 100, tol 1e-4, random coordinate order); RecBole's SLIMElastic is the same sklearn loop"),
     ("PureSVD", "reference", "PureSVDRecommender + sklearn randomized_svd(20 components, 20 oversamples, 4 power iterations)",
-     peer_reference_puresvd, "none of implicit, Cornac and RecBole has PureSVD"),
+     peer_reference_puresvd, "none of implicit, Cornac and RecBole has PureSVD; the training matrix is float32, so "
+     "randomized_svd works in float32 (it casts its test matrix to the input's dtype), as recbench's precision = \"single\""),
 ]
 
 

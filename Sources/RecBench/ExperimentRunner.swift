@@ -19,6 +19,9 @@ public struct ExperimentRunner {
     public var console: Console
     /// Run each model in a worker process (the default from the command line); nil runs in-process.
     public var isolation: WorkerIsolation?
+    /// Run every job even when the ledger holds a finished run with its identity (for timing
+    /// side by side with another tool; the results are the same, the times are new).
+    public var recompute = false
     /// Where each fold's split is materialized once and read back by key (nil: made in memory).
     public var splitCache: SplitCache?
     /// Skip malformed rows of the dataset's files (reported, and part of the dataset fingerprint).
@@ -400,12 +403,12 @@ public struct ExperimentRunner {
                         let identity = Self.identity(job, foldIndex: fold.index, foldFingerprint: fold.fingerprint, file: file,
                                                     datasetFingerprint: datasetFingerprint, candidatesFingerprint: fold.candidatesFingerprint)
                         let record: RunRecord
-                        if let done = try ledger.finishedRun(identity: identity) {
+                        if !recompute, let done = try ledger.finishedRun(identity: identity) {
                             record = try ledger.reuse(done, in: experiment.id!, position: position, label: model.spec.label,
                                                       point: point, selected: !model.spec.hasSearch)
                             reused += 1
                             console.info("  already in the ledger (run #\(done.id!)): reused"
-                                + (trecExportDirectory == nil ? "" : "; its lists were not recomputed, so no TREC run file is written for it (use a new ledger to export every run)"))
+                                + (trecExportDirectory == nil ? "" : "; its lists were not recomputed, so no TREC run file is written for it (run with --recompute to export every run)"))
                         } else {
                             record = runOne(job, identity: identity, experimentID: experiment.id!, fold: fold, file: file,
                                             trecRun: trecExportDirectory.map { Self.trecRunPath(in: $0, label: model.spec.label, job: job, fold: fold.index, file: file, model: model, foldCount: folds.count) })

@@ -34,6 +34,9 @@ public struct CSRMatrix: Sendable, Equatable {
         }
         for r in 0..<rowCount {
             let range = Int(counts[r])..<Int(counts[r + 1])
+            // Entries given row by row in column order (a copy, or a transpose made by walking
+            // rows) arrive strictly ascending: nothing to sort, and no column can repeat.
+            if range.dropFirst().allSatisfy({ indices[$0 - 1] < indices[$0] }) { continue }
             let order = range.sorted { indices[$0] < indices[$1] }
             let rowIndices = order.map { indices[$0] }, rowValues = order.map { sortedValues[$0] }
             for (offset, position) in range.enumerated() {

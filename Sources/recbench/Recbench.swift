@@ -119,6 +119,10 @@ extension Recbench {
             "Skip malformed rows of the dataset's files instead of stopping at the first; how many (per file, the first few in full) is printed, recorded with the experiment, and part of the dataset fingerprint."))
         var skipBadRows = false
 
+        @Flag(help: ArgumentHelp(
+            "Compute every run again even when the ledger already holds an identical finished run (by default such runs are reused). For timing: the values come out the same, the fit and evaluation times are new."))
+        var recompute = false
+
         @Option(name: .customLong("split-cache"), help: ArgumentHelp(
             "Where each split is materialized once and read back by every worker and later run. Default: the folder splits beside the ledger.",
             valueName: "dir"))
@@ -138,6 +142,7 @@ extension Recbench {
                     dataDirectory: DataDirectory.resolve(explicit: common.dataDirectory),
                     ledger: try Ledger(path: common.ledgerPath), console: console, isolation: isolation)
                 runner.skipBadRows = skipBadRows
+                runner.recompute = recompute
                 runner.splitCache = SplitCache(directory: splitCache ?? Self.defaultSplitCache(ledger: common.ledgerPath))
                 runner.trecExportDirectory = exportTrec.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
                 let outcome = try runner.run(experiment)

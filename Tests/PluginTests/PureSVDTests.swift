@@ -41,7 +41,8 @@ struct PureSVDTests {
         #expect(manifest.capabilities == [.implicitRanking])
         let defaults = Dictionary(uniqueKeysWithValues: try manifest.parameters.map { ($0.name, try $0.check($0.defaultValue)) })
         #expect(defaults == ["factors": .int(20), "method": .string("auto"), "oversampling": .int(20),
-                             "power_iterations": .int(4), "implicit": .bool(true), "seed": .int(-1)])
+                             "power_iterations": .int(4), "implicit": .bool(true), "seed": .int(-1),
+                             "precision": .string("double")])
     }
 
     @Test("exact, binarised: scores equal numpy's X·V·Vᵀ with k = 2")
@@ -80,6 +81,18 @@ struct PureSVDTests {
             let model = try PluginHarness.fit(plugin, ["factors": .int(3), "method": .string(method), "oversampling": .int(2),
                                                        "power_iterations": .int(1)], train: train, seed: 4).model
             #expect(Self.close(try PluginHarness.score(model, users: users, itemCount: 20), dense, 1e-5), "\(method)")
+        }
+    }
+
+    @Test("precision = single gives numpy's scores too, exact and randomized, within Float's precision")
+    func singlePrecision() throws {
+        let plugin = try PluginHarness.load("PureSVD")
+        for (method, iterations) in [("exact", Int64(0)), ("randomized", Int64(20))] {
+            let model = try PluginHarness.fit(plugin, ["factors": .int(2), "method": .string(method), "oversampling": .int(1),
+                                                       "power_iterations": .int(iterations), "precision": .string("single")],
+                                              train: Self.train(), seed: 1).model
+            let scores = try PluginHarness.score(model, users: [0, 1, 2, 3, 4], itemCount: 4)
+            #expect(Self.close(scores, Self.binaryScores, 1e-4), "\(method): \(scores)")
         }
     }
 

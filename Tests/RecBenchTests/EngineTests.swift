@@ -244,6 +244,30 @@ import Testing
         #expect(Set(runs.map(\.identity)).count == 4)
     }
 
+    /// A second `recbench run` reuses every finished run; with --recompute it computes them all
+    /// again (new runs, new times) with the same values.
+    @Test(.enabled(if: TestSupport.dataDirectory != nil)) func recomputeRunsAgainInsteadOfReusing() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let file = try CommandLineTests.experiment(name: "again", models: "[[models]]\nplugin = \"Popularity\"", in: folder)
+        let ledgerPath = folder.path + "/l.sqlite"
+        let arguments = ["run", file, "--ledger", ledgerPath, "--no-report", "--data-dir", TestSupport.dataDirectory!]
+        for extra in [[], [], ["--recompute"]] {
+            let result = try TestSupport.recbench(arguments + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let ledger = try Ledger(path: ledgerPath)
+        let executions = try ledger.executions()
+        #expect(executions.count == 3)
+        let runsByExecution = try executions.map { try ledger.runs(experimentID: $0.id) }
+        // executions() lists the newest first.
+        let (recomputed, reused, first) = (runsByExecution[0], runsByExecution[1], runsByExecution[2])
+        #expect(reused.count == 1 && reused[0].reusedFromRunId == first[0].id)
+        #expect(recomputed.count == 1 && recomputed[0].reusedFromRunId == nil && recomputed[0].id != first[0].id)
+        #expect(recomputed[0].identity == first[0].identity)
+        let values = { (run: RunRecord) in try ledger.metrics(runID: run.id!).map(\.value) }
+        #expect(try values(recomputed[0]) == values(first[0]))
+    }
+
     /// Two `recbench run` processes writing one ledger at the same time lose no rows.
     @Test(.enabled(if: TestSupport.dataDirectory != nil)) func twoConcurrentRunsOnOneLedgerLoseNothing() throws {
         let folder = try TestSupport.temporaryDirectory()
