@@ -85,20 +85,27 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(args.work)
     data_path = write_atomic(Path(args.data), work)
-    import recbole
-    import torch
     runs = []
     for seed in args.seeds:
         runs.append(run_one(seed, data_path, work, args.batch, args.epochs))
         print(json.dumps(runs[-1]), file=sys.stderr)
+    write_runs(runs, args.out)
+
+
+def write_runs(runs: list, path: str, **described) -> None:
+    """The runs and their mean test values as recbench-recbole-runs-v1 JSON (also used by
+    recbole_published_split.py); `described` adds fields after the dataset's."""
+    import recbole
+    import torch
     metrics = list(runs[0]["test"].keys())
     mean = {m: round(sum(r["test"][m] for r in runs) / len(runs), 4) for m in metrics}
     out = {"format": "recbench-recbole-runs-v1", "model": "BPR", "dataset": "ml-100k (u.data, all 100,000 ratings)",
+           **described,
            "command": " ".join([Path(sys.executable).name] + sys.argv),
            "versions": {"python": platform.python_version(), "recbole": recbole.__version__, "torch": torch.__version__},
            "load_average_at_end": list(os.getloadavg()), "runs": runs, "test_mean": mean}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(mean))
 
 

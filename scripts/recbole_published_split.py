@@ -30,15 +30,13 @@ Run:
 """
 import argparse
 import json
-import os
-import platform
 import resource
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from recbole_bpr_quickstart import write_atomic  # noqa: E402
+from recbole_bpr_quickstart import write_atomic, write_runs  # noqa: E402
 
 SPLIT_SEED = 2020
 
@@ -102,8 +100,6 @@ def export(args) -> None:
 
 
 def runs(args) -> None:
-    import recbole
-    import torch
     from recbole.utils import get_model, get_trainer, init_seed
     work = Path(args.work)
     data_path = write_atomic(Path(args.data), work)
@@ -125,18 +121,9 @@ def runs(args) -> None:
                         "cpu_seconds": round(resource.getrusage(resource.RUSAGE_SELF).ru_utime - before, 3),
                         "best_valid": dict(best_valid), "test": dict(test_result)})
         print(json.dumps(results[-1]), file=sys.stderr)
-    metrics = list(results[0]["test"].keys())
-    mean = {m: round(sum(r["test"][m] for r in results) / len(results), 4) for m in metrics}
-    out = {"format": "recbench-recbole-runs-v1", "model": "BPR",
-           "dataset": "ml-100k (u.data, all 100,000 ratings)",
-           "split": f"RecBole RS 80/10/10 per user, seed {SPLIT_SEED} (the published row's split)",
-           "train_batch_size": args.batch,
-           "command": " ".join([Path(sys.executable).name] + sys.argv),
-           "versions": {"python": platform.python_version(), "recbole": recbole.__version__, "torch": torch.__version__},
-           "load_average_at_end": list(os.getloadavg()), "runs": results, "test_mean": mean}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
-    print(json.dumps(mean))
+    write_runs(results, args.out,
+               split=f"RecBole RS 80/10/10 per user, seed {SPLIT_SEED} (the published row's split)",
+               train_batch_size=args.batch)
 
 
 def main() -> None:

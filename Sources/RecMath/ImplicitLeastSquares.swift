@@ -270,11 +270,16 @@ public enum ImplicitLeastSquares {
         DenseVector.scaleAdd(out, scale: 1, v, times: lambda, count: stride)
     }
 
-    /// Calls body(q, y_q·v) for every observed column q in order, four dot products at a time as in
-    /// `accumulateObserved`.
+    typealias Row = UnsafeMutablePointer<Float>
+
+    /// Walks the row's observed columns in order, four at a time: `four(q, rows, dots)` gets the
+    /// factor rows of columns q…q+3 and their dot products with v, `one(q, row, dot)` each column
+    /// left over. The four dot products run as independent chains and are reduced by halving (a
+    /// SIMD8 `sum()` is a strict left-to-right chain of seven adds).
     @inline(__always)
-    static func observedDots(_ columns: UnsafeBufferPointer<Int32>, fixed: FactorMatrix, _ v: UnsafeMutablePointer<Float>,
-                             _ body: (_ q: Int, _ dot: Float) -> Void) {
+    static func observedRows(_ columns: UnsafeBufferPointer<Int32>, fixed: FactorMatrix, _ v: UnsafeMutablePointer<Float>,
+                             four: (_ q: Int, _ rows: (Row, Row, Row, Row), _ dots: (Float, Float, Float, Float)) -> Void,
+                             one: (_ q: Int, _ row: Row, _ dot: Float) -> Void) {
         typealias Lane = DenseVector.Lane
         let stride = fixed.stride, lanes = DenseVector.lanes
         let count = columns.count
@@ -292,10 +297,7 @@ public enum ImplicitLeastSquares {
                 d3 += DenseVector.load(y3, c) * vc
                 c += lanes
             }
-            body(q, halvingSum(d0))
-            body(q + 1, halvingSum(d1))
-            body(q + 2, halvingSum(d2))
-            body(q + 3, halvingSum(d3))
+            four(q, (y0, y1, y2, y3), (halvingSum(d0), halvingSum(d1), halvingSum(d2), halvingSum(d3)))
             q += 4
         }
         while q < count {
@@ -306,9 +308,21 @@ public enum ImplicitLeastSquares {
                 d += DenseVector.load(y, c) * DenseVector.load(v, c)
                 c += lanes
             }
-            body(q, halvingSum(d))
+            one(q, y, halvingSum(d))
             q += 1
         }
+    }
+
+    /// Calls body(q, y_q·v) for every observed column q in order.
+    @inline(__always)
+    static func observedDots(_ columns: UnsafeBufferPointer<Int32>, fixed: FactorMatrix, _ v: UnsafeMutablePointer<Float>,
+                             _ body: (_ q: Int, _ dot: Float) -> Void) {
+        observedRows(columns, fixed: fixed, v, four: { q, _, dots in
+            body(q, dots.0)
+            body(q + 1, dots.1)
+            body(q + 2, dots.2)
+            body(q + 3, dots.3)
+        }, one: { q, _, dot in body(q, dot) })
     }
 
     /// The lanes' sum by halving (three dependent adds, not seven).
@@ -319,53 +333,26 @@ public enum ImplicitLeastSquares {
         return quarter[0] + quarter[1]
     }
 
-    /// out += Σ_q coefficient(c_q, y_q·v) · y_q over the row's observed columns q. Four rows at a
-    /// time: their four dot products run as independent chains and are reduced by halving (a
-    /// SIMD8 `sum()` is a strict left-to-right chain), and the four scaled rows are added to out in
-    /// one pass — the CG solver's whole cost is here.
+    /// out += Σ_q coefficient(c_q, y_q·v) · y_q over the row's observed columns q, the four rows of
+    /// each group scaled and added to out in one pass — the CG solver's whole cost is here.
     @inline(__always)
     static func accumulateObserved(_ columns: UnsafeBufferPointer<Int32>, _ weights: UnsafeBufferPointer<Float>,
                                    fixed: FactorMatrix, _ v: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
                                    coefficient: (_ confidence: Float, _ dot: Float) -> Float) {
-        typealias Lane = DenseVector.Lane
         let stride = fixed.stride, lanes = DenseVector.lanes
-        let count = columns.count
-        var q = 0
-        while q + 4 <= count {
-            let y0 = fixed.row(Int(columns[q])), y1 = fixed.row(Int(columns[q + 1]))
-            let y2 = fixed.row(Int(columns[q + 2])), y3 = fixed.row(Int(columns[q + 3]))
-            var d0 = Lane(), d1 = Lane(), d2 = Lane(), d3 = Lane()
+        observedRows(columns, fixed: fixed, v, four: { q, y, dots in
+            let s0 = coefficient(weights[q], dots.0), s1 = coefficient(weights[q + 1], dots.1)
+            let s2 = coefficient(weights[q + 2], dots.2), s3 = coefficient(weights[q + 3], dots.3)
             var c = 0
             while c < stride {
-                let vc = DenseVector.load(v, c)
-                d0 += DenseVector.load(y0, c) * vc
-                d1 += DenseVector.load(y1, c) * vc
-                d2 += DenseVector.load(y2, c) * vc
-                d3 += DenseVector.load(y3, c) * vc
-                c += lanes
-            }
-            let s0 = coefficient(weights[q], halvingSum(d0)), s1 = coefficient(weights[q + 1], halvingSum(d1))
-            let s2 = coefficient(weights[q + 2], halvingSum(d2)), s3 = coefficient(weights[q + 3], halvingSum(d3))
-            c = 0
-            while c < stride {
-                let sum = (s0 * DenseVector.load(y0, c) + s1 * DenseVector.load(y1, c))
-                    + (s2 * DenseVector.load(y2, c) + s3 * DenseVector.load(y3, c))
+                let sum = (s0 * DenseVector.load(y.0, c) + s1 * DenseVector.load(y.1, c))
+                    + (s2 * DenseVector.load(y.2, c) + s3 * DenseVector.load(y.3, c))
                 DenseVector.store(DenseVector.load(out, c) + sum, out, c)
                 c += lanes
             }
-            q += 4
-        }
-        while q < count {
-            let y = fixed.row(Int(columns[q]))
-            var d = Lane()
-            var c = 0
-            while c < stride {
-                d += DenseVector.load(y, c) * DenseVector.load(v, c)
-                c += lanes
-            }
-            DenseVector.scaleAdd(out, scale: 1, y, times: coefficient(weights[q], halvingSum(d)), count: stride)
-            q += 1
-        }
+        }, one: { q, y, dot in
+            DenseVector.scaleAdd(out, scale: 1, y, times: coefficient(weights[q], dot), count: stride)
+        })
     }
 }
 
