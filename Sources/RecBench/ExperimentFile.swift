@@ -299,6 +299,9 @@ public struct ExperimentFile: Sendable {
             }
             var validationTable = StrictTable(table, path: path, context: "[split.validation]")
             validation = try parseSplitMethod(&validationTable, datasetName: datasetName, validation: true, experimentPath: path)
+            if case .partsFile(let partsPath, let written) = method, SplitPartsFile.hasValidation(path: partsPath) {
+                throw validationTable.error(at: "method", "\(written) already has a validation part (its V letters); leave out [split.validation]")
+            }
             try validationTable.finish()
         }
         let splitSeed = try splitTable.optionalSeed("seed") ?? seed

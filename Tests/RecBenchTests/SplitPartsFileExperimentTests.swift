@@ -62,7 +62,7 @@ import Testing
         _ = try ExperimentFile.parse(experiment(split: "method = \"parts-file\"\nfile = \"splits/draw.parts\"", stopping: false), path: path)
     }
 
-    @Test("a missing file is named at its key; parts-file cannot carve validation, nor be repeated")
+    @Test("a missing file is named at its key; parts-file cannot carve validation, add a second one, nor be repeated")
     func refusals() throws {
         let base = try folder(parts: "RVTR\n")
         let path = base.appendingPathComponent("exp.toml").path
@@ -74,6 +74,8 @@ import Testing
         #expect(missing.contains("exp.toml:9:8:") && missing.contains("splits/nope.parts does not exist"), "\(missing)")
         let inValidation = message("method = \"user-holdout\"\ntest_fraction = 0.1\n[split.validation]\nmethod = \"parts-file\"\nfile = \"splits/draw.parts\"")
         #expect(inValidation.contains("[split.validation] takes a single-split method"), "\(inValidation)")
+        let twice = message("method = \"parts-file\"\nfile = \"splits/draw.parts\"\n[split.validation]\nmethod = \"user-holdout\"\ntest_fraction = 0.1")
+        #expect(twice.contains("exp.toml:11:10:") && twice.contains("already has a validation part"), "\(twice)")
         let repeated = message("method = \"parts-file\"\nfile = \"splits/draw.parts\"\nrepeats = 3")
         #expect(repeated.contains("repeats draws a seeded split again"), "\(repeated)")
     }
